@@ -1,0 +1,43 @@
+# Växthuset Network: `make run` serves the app, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PIP_QUIET := --quiet --disable-pip-version-check
+PO_FILES := $(wildcard network/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: run test translations extract-messages clean
+
+run: $(VENV)/.installed $(MO_FILES)
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	NETWORK_HTTPS=false $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.installed-dev $(MO_FILES)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install $(PIP_QUIET) --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install $(PIP_QUIET) -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install $(PIP_QUIET) -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+translations: $(MO_FILES)
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# Refresh the catalogs after changing user-facing strings.
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o network/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i network/translations/messages.pot -d network/translations --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,253 @@
+"""Administration views. Admins manage everything; course leaders their own cohorts."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from network import permissions
+from network.admin import bp, services
+from network.admin.forms import (
+    CohortForm,
+    EventForm,
+    InvitationForm,
+    MemberForm,
+    OrganisationForm,
+    UserForm,
+)
+from network.auth import services as accounts
+from network.auth.models import Invitation, Role, User, UserStatus
+from network.extensions import db
+from network.permissions import require
+from network.programme import services as programme
+from network.programme.models import Cohort, MembershipRole, Organisation, ProgrammeEvent
+from network.timeutil import utcnow
+
+
+@bp.before_request
+@login_required
+def only_staff():
+    require(permissions.can_view_admin(current_user))
+
+
+def led_cohort_ids() -> list[int] | None:
+    """None for admins (all cohorts), else the ids of the cohorts the user leads."""
+    if permissions.is_admin(current_user):
+        return None
+    return [m.cohort_id for m in current_user.memberships if m.role == MembershipRole.COURSE_LEADER]
+
+
+@bp.get("/")
+def index():
+    return render_template("admin/index.html")
+
+
+# Organisations ---------------------------------------------------------------
+
+@bp.get("/organisations")
+def organisations():
+    require(permissions.can_manage_programme(current_user))
+    return render_template("admin/organisations.html", rows=programme.organisations_with_counts())
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"], defaults={"organisation_id": None})
+@bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+def edit_organisation(organisation_id: int | None):
+    require(permissions.can_manage_programme(current_user))
+    organisation = db.get_or_404(Organisation, organisation_id) if organisation_id else None
+    form = OrganisationForm(obj=organisation)
+    if form.validate_on_submit():
+        if services.name_taken(Organisation, form.name.data, organisation_id):
+            form.name.errors.append(_("An organisation with this name exists already."))
+        else:
+            organisation = organisation or Organisation()
+            form.populate_obj(organisation)
+            organisation.name = organisation.name.strip()
+            db.session.add(organisation)
+            db.session.commit()
+            flash(_("The organisation is saved."), "success")
+            return redirect(url_for("admin.organisations"))
+    return render_template("admin/organisation_form.html", form=form, organisation=organisation)
+
+
+# Cohorts and events ------------------------------------------------------------
+
+@bp.get("/cohorts")
+def cohorts():
+    return render_template("admin/cohorts.html", rows=programme.cohorts_with_counts(led_cohort_ids()))
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"], defaults={"cohort_id": None})
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+def edit_cohort(cohort_id: int | None):
+    cohort = db.get_or_404(Cohort, cohort_id) if cohort_id else None
+    require(permissions.can_manage_cohort(current_user, cohort) if cohort else permissions.is_admin(current_user))
+    form = CohortForm(obj=cohort)
+    if form.validate_on_submit():
+        if services.name_taken(Cohort, form.name.data, cohort_id):
+            form.name.errors.append(_("A cohort with this name exists already."))
+        else:
+            cohort = cohort or Cohort()
+            form.populate_obj(cohort)
+            cohort.description = cohort.description or ""
+            db.session.add(cohort)
+            db.session.commit()
+            flash(_("The cohort is saved."), "success")
+            return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    return render_template("admin/cohort_form.html", form=form, cohort=cohort)
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+def cohort(cohort_id: int):
+    cohort = programme.cohort_with_people(cohort_id) or abort(404)
+    require(permissions.can_manage_cohort(current_user, cohort))
+    return render_template(
+        "admin/cohort.html", cohort=cohort, members=programme.members_by_role(cohort),
+        member_form=MemberForm(formdata=None),
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/members")
+def add_member(cohort_id: int):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    require(permissions.can_manage_cohort(current_user, cohort))
+    form = MemberForm()
+    if not permissions.is_admin(current_user):
+        form.role.choices = [c for c in form.role.choices if c.value == MembershipRole.PARTICIPANT.value]
+    user = accounts.user_by_email(form.email.data or "") if form.validate_on_submit() else None
+    if user is None:
+        flash(_("No member has this email address. Send an invitation instead.") if form.email.data and not form.errors
+              else _("Enter the member's email address."), "error")
+        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    programme.add_member(user, cohort, MembershipRole(form.role.data))
+    db.session.commit()
+    flash(_("%(name)s is now in %(cohort)s.", name=user.name, cohort=cohort.name), "success")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+def remove_member(cohort_id: int, user_id: int):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    require(permissions.can_manage_cohort(current_user, cohort))
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id and not permissions.is_admin(current_user):
+        abort(403)
+    if not programme.remove_member(user, cohort):
+        abort(404)
+    db.session.commit()
+    flash(_("%(name)s is no longer in %(cohort)s.", name=user.name, cohort=cohort.name), "success")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/events/new", methods=["GET", "POST"])
+def new_event(cohort_id: int):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    require(permissions.can_manage_cohort(current_user, cohort))
+    return _event_form(cohort, ProgrammeEvent(cohort=None), is_new=True)
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def edit_event(event_id: int):
+    event = services.event_or_none(event_id) or abort(404)
+    require(permissions.can_manage_cohort(current_user, event.cohort))
+    return _event_form(event.cohort, event, is_new=False)
+
+
+def _event_form(cohort: Cohort, event: ProgrammeEvent, is_new: bool):
+    form = EventForm(obj=None if is_new else event)
+    if form.validate_on_submit():
+        form.populate_obj(event)
+        event.cohort = cohort
+        db.session.add(event)
+        db.session.commit()
+        flash(_("The programme event is saved."), "success")
+        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    return render_template("admin/event_form.html", form=form, cohort=cohort, event=None if is_new else event)
+
+
+@bp.post("/events/<int:event_id>/delete")
+def delete_event(event_id: int):
+    event = services.event_or_none(event_id) or abort(404)
+    require(permissions.can_manage_cohort(current_user, event.cohort))
+    cohort_id = event.cohort_id
+    db.session.delete(event)
+    db.session.commit()
+    flash(_("The programme event is deleted."), "success")
+    return redirect(url_for("admin.cohort", cohort_id=cohort_id))
+
+
+# Users ---------------------------------------------------------------------------
+
+@bp.get("/users")
+def users():
+    require(permissions.can_manage_programme(current_user))
+    query = request.args.get("q", "")[:200]
+    page = db.paginate(services.users_stmt(query), per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("admin/users.html", page=page, query=query)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    require(permissions.can_manage_programme(current_user))
+    form = UserForm(obj=user)
+    form.organisation_id.choices = services.organisation_choices()
+    editable = permissions.can_manage_user(current_user, user)
+    if form.validate_on_submit():
+        require(editable)
+        user.name = form.name.data.strip()
+        user.role = Role(form.role.data)
+        user.organisation_id = form.organisation_id.data
+        accounts.set_status(user, UserStatus(form.status.data))
+        db.session.commit()
+        flash(_("The account is saved."), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user, editable=editable)
+
+
+# Invitations -----------------------------------------------------------------------
+
+@bp.route("/invitations", methods=["GET", "POST"])
+def invitations():
+    require(permissions.can_invite(current_user))
+    cohort_ids = led_cohort_ids()
+    form = InvitationForm()
+    form.organisation_id.choices = services.organisation_choices()
+    form.cohort_id.choices = ([SelectChoice(0, _("No cohort"))] if cohort_ids is None else []) + services.cohort_choices(cohort_ids)
+    if cohort_ids is not None:
+        form.role.choices = [c for c in form.role.choices if c.value == Role.PARTICIPANT.value]
+    if form.validate_on_submit():
+        invitation = _create_invitation(form)
+        if invitation is not None:
+            return redirect(url_for("admin.invitations"))
+    page = db.paginate(services.invitations_stmt(cohort_ids), per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("admin/invitations.html", form=form, page=page, now=utcnow())
+
+
+def _create_invitation(form: InvitationForm) -> Invitation | None:
+    organisation = db.session.get(Organisation, form.organisation_id.data)
+    cohort = db.session.get(Cohort, form.cohort_id.data) if form.cohort_id.data else None
+    role = Role(form.role.data)
+    require(permissions.can_invite_as(current_user, role, cohort))
+    if accounts.email_taken(form.email.data):
+        form.email.errors.append(_("This person already has an account."))
+        return None
+    invitation, token = accounts.create_invitation(
+        inviter=current_user, email=form.email.data, role=role, organisation=organisation, cohort=cohort
+    )
+    db.session.commit()
+    accounts.send_invitation(invitation, token, form.language.data)
+    flash(_("The invitation has been sent to %(email)s.", email=invitation.email), "success")
+    return invitation
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(invitation_id: int):
+    invitation = db.get_or_404(Invitation, invitation_id)
+    cohort_ids = led_cohort_ids()
+    if cohort_ids is not None and invitation.cohort_id not in cohort_ids:
+        abort(404)
+    if invitation.is_open(utcnow()):
+        invitation.revoked_at = utcnow()
+        db.session.commit()
+        flash(_("The invitation is revoked."), "success")
+    return redirect(url_for("admin.invitations"))

@@ -1,0 +1,200 @@
+"""Account rules and queries. Functions flush, never commit; the view commits once."""
+from functools import lru_cache
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from network.auth.models import Invitation, PasswordResetToken, Role, User, UserStatus
+from network.auth.passwords import hash_password, needs_rehash, verify_password
+from network.auth.tokens import hash_token, new_token
+from network.extensions import db
+from network.mail import send_mail
+from network.programme.models import Cohort, CohortMembership, MembershipRole, Organisation
+from network.timeutil import utcnow
+
+
+def normalise_email(email: str) -> str:
+    """Emails are compared and stored trimmed and in lower case."""
+    return (email or "").strip().lower()
+
+
+def user_by_email(email: str) -> User | None:
+    """The user with this email, if any."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def email_taken(email: str, except_user: User | None = None) -> bool:
+    """True when another account already uses ``email``."""
+    user = user_by_email(email)
+    return user is not None and (except_user is None or user.id != except_user.id)
+
+
+def load_session_user(identity: str) -> User | None:
+    """The active user whose id and current session token match ``identity``."""
+    user_id, _, token = (identity or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_token != token or user.status != UserStatus.ACTIVE:
+        return None
+    return user
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(params: tuple) -> str:
+    return hash_password("not-a-real-password")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None; takes the same time whether or not the email exists."""
+    user = user_by_email(email)
+    if user is None:
+        config = current_app.config
+        params = (config.get("ARGON2_TIME_COST"), config.get("ARGON2_MEMORY_COST"))
+        verify_password(_dummy_hash(params), password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password, revoke all sessions and outstanding reset links."""
+    user.password_hash = hash_password(password)
+    user.rotate_session_token()
+    now = utcnow()
+    for token in db.session.scalars(
+        select(PasswordResetToken).where(
+            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)
+        )
+    ):
+        token.used_at = now
+
+
+def create_user(
+    *, email: str, name: str, password: str, role: Role, organisation: Organisation,
+    cohort: Cohort | None = None, language: str = "sv",
+) -> User:
+    """Create an active account; a course leader joins ``cohort`` as its leader."""
+    user = User(
+        email=normalise_email(email), name=name.strip(), password_hash=hash_password(password),
+        role=role, organisation=organisation, language=language,
+    )
+    db.session.add(user)
+    if cohort is not None:
+        membership_role = (
+            MembershipRole.COURSE_LEADER if role == Role.COURSE_LEADER else MembershipRole.PARTICIPANT
+        )
+        user.memberships.append(CohortMembership(cohort=cohort, role=membership_role))
+    db.session.flush()
+    return user
+
+
+def set_status(user: User, status: UserStatus) -> None:
+    """Suspend or reactivate; suspension ends every session at once."""
+    user.status = status
+    if status == UserStatus.SUSPENDED:
+        user.rotate_session_token()
+
+
+# Invitations ---------------------------------------------------------------
+
+def create_invitation(
+    *, inviter: User | None, email: str, role: Role, organisation: Organisation, cohort: Cohort | None
+) -> tuple[Invitation, str]:
+    """A new invitation and its token (shown once, in the link); older open ones are revoked."""
+    now = utcnow()
+    email = normalise_email(email)
+    for older in db.session.scalars(select(Invitation).where(Invitation.email == email)):
+        if older.is_open(now):
+            older.revoked_at = now
+    token, token_hash = new_token()
+    invitation = Invitation(
+        email=email, role=role, organisation=organisation, cohort=cohort, token_hash=token_hash,
+        invited_by=inviter, created_at=now, expires_at=now + current_app.config["INVITATION_MAX_AGE"],
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation, token
+
+
+def invitation_link(token: str) -> str:
+    """The absolute URL an invitee follows."""
+    return url_for("auth.accept_invitation", token=token, _external=True)
+
+
+def send_invitation(invitation: Invitation, token: str, language: str = "sv") -> None:
+    """Mail the invitation link to the invitee."""
+    with force_locale(language):
+        subject = _("Invitation to Växthuset Network")
+        body = render_template(
+            "mail/invitation.txt", invitation=invitation, link=invitation_link(token)
+        )
+    send_mail(invitation.email, subject, body)
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation this link token belongs to, open or not."""
+    return db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+
+
+def accept_invitation(invitation: Invitation, *, name: str, password: str, language: str) -> User:
+    """Create the invitee's account and use up the invitation."""
+    user = create_user(
+        email=invitation.email, name=name, password=password, role=invitation.role,
+        organisation=invitation.organisation, cohort=invitation.cohort, language=language,
+    )
+    invitation.accepted_at = utcnow()
+    return user
+
+
+def invitations_stmt(inviter: User | None = None):
+    """Invitations newest first; only those sent by ``inviter`` when given."""
+    stmt = select(Invitation).order_by(Invitation.created_at.desc(), Invitation.id.desc())
+    if inviter is not None:
+        stmt = stmt.where(Invitation.invited_by_id == inviter.id)
+    return stmt
+
+
+# Password reset ------------------------------------------------------------
+
+def request_password_reset(email: str) -> None:
+    """Mail a one-hour single-use reset link if an active account has this email."""
+    user = user_by_email(email)
+    if user is None or user.status != UserStatus.ACTIVE:
+        return
+    now = utcnow()
+    token, token_hash = new_token()
+    db.session.add(
+        PasswordResetToken(
+            user=user, token_hash=token_hash, created_at=now,
+            expires_at=now + current_app.config["PASSWORD_RESET_MAX_AGE"],
+        )
+    )
+    db.session.flush()
+    link = url_for("auth.reset_password", token=token, _external=True)
+    with force_locale(user.language):
+        subject = _("Reset your password for Växthuset Network")
+        body = render_template("mail/password_reset.txt", user=user, link=link)
+    send_mail(user.email, subject, body)
+
+
+def reset_token(token: str) -> PasswordResetToken | None:
+    """The unused, unexpired reset token for this link, or None."""
+    found = db.session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(token))
+    )
+    if found is None or found.used_at is not None or found.expires_at <= utcnow():
+        return None
+    return found
+
+
+def count_admins() -> int:
+    """How many active administrators there are."""
+    return db.session.scalar(
+        select(func.count(User.id)).where(User.role == Role.ADMIN, User.status == UserStatus.ACTIVE)
+    )

@@ -1,0 +1,56 @@
+"""Configuration defaults.
+
+Layers, later wins: these defaults -> ``instance/config.py`` -> ``NETWORK_<KEY>``
+environment variables (``Flask.config.from_prefixed_env``) -> the test config.
+``DATABASE_URL`` selects the database. No secret has a fallback value here: the
+factory generates one into the instance folder when none is configured.
+"""
+from datetime import timedelta
+
+# Site served over HTTPS: Secure cookies and HSTS. `make run` turns it off for
+# the plain-HTTP development server.
+HTTPS = True
+
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_DURATION = timedelta(days=30)
+PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+# Requests larger than this answer 413 (avatars are at most 5 MB).
+MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+
+WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+BABEL_DEFAULT_LOCALE = "sv"
+BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+LANGUAGES = ("sv", "en")
+
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+LOGIN_LIMIT_PER_IP = "20 per 5 minutes"
+LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+PASSWORD_RESET_LIMIT_PER_IP = "10 per hour"
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = "3 per hour"
+
+INVITATION_MAX_AGE = timedelta(days=14)
+PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+
+# Mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/.
+MAIL_SERVER = None
+MAIL_PORT = 587
+MAIL_USE_TLS = True
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_SENDER = "Växthuset Network <noreply@vaxthuset.example>"
+MAIL_OUTBOX_DIR = None  # default: <instance>/outbox
+
+PER_PAGE = 25
+
+# Absolute links in mail sent outside a request (CLI, cron) start with this.
+BASE_URL = "http://127.0.0.1:5000"

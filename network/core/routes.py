@@ -1,0 +1,41 @@
+"""Start page and health check."""
+from flask import current_app, render_template
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from network.auth.forms import LanguageForm
+from network.core import bp
+from network.extensions import db
+from network.programme import services as programme
+from network.timeutil import local_today
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return render_template("core/welcome.html")
+    cohort_ids = [m.cohort_id for m in current_user.memberships]
+    events = programme.upcoming_events(cohort_ids, local_today())
+    return render_template("core/home.html", events=events)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        current_app.logger.exception("Health check: database unreachable")
+        db.session.rollback()
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}, 200
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("core/accessibility.html")
+
+
+@bp.app_context_processor
+def language_form():
+    return {"language_form": LanguageForm(formdata=None)}

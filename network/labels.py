@@ -1,0 +1,49 @@
+"""Translated labels for the domain's fixed values, shared by forms and templates."""
+from enum import Enum
+
+from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
+
+from network.auth.models import Role, UserStatus
+from network.programme.models import EventKind, MembershipRole, OrganisationKind
+
+LABELS: dict[Enum, object] = {
+    Role.PARTICIPANT: _l("participant"),
+    Role.COURSE_LEADER: _l("course leader"),
+    Role.ADMIN: _l("administrator"),
+    UserStatus.ACTIVE: _l("active"),
+    UserStatus.SUSPENDED: _l("suspended"),
+    OrganisationKind.MUNICIPALITY: _l("municipality"),
+    OrganisationKind.PROVIDER: _l("welfare-service provider"),
+    OrganisationKind.PARTNER: _l("partner"),
+    MembershipRole.PARTICIPANT: _l("participant"),
+    MembershipRole.COURSE_LEADER: _l("course leader"),
+    EventKind.CONFERENCE: _l("two-day conference"),
+    EventKind.STUDY_TRIP: _l("study trip"),
+}
+
+
+def label(value: Enum) -> str:
+    """The translated word for an enum value (its raw value when none is defined)."""
+    return str(LABELS.get(value, getattr(value, "value", value)))
+
+
+def choices(enum_cls: type[Enum]) -> list[SelectChoice]:
+    """Select-field choices for an enum, labels with the first letter capitalised."""
+    return [SelectChoice(member.value, _Capitalised(LABELS[member])) for member in enum_cls]
+
+
+class _Capitalised:
+    """A lazily translated label shown with an initial capital (for form options)."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __str__(self) -> str:
+        value = str(self.text)
+        return value[:1].upper() + value[1:]
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(str(self)))

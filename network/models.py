@@ -1,0 +1,8 @@
+"""Every feature's models in one import, for Alembic and the test suite."""
+from network.auth.models import Invitation, PasswordResetToken, User  # noqa: F401
+from network.programme.models import (  # noqa: F401
+    Cohort,
+    CohortMembership,
+    Organisation,
+    ProgrammeEvent,
+)

@@ -1,0 +1,129 @@
+"""Queries and rules for organisations, cohorts, memberships and programme events."""
+from datetime import date
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from network.auth.models import User
+from network.extensions import db
+from network.programme.models import (
+    Cohort,
+    CohortMembership,
+    MembershipRole,
+    Organisation,
+    ProgrammeEvent,
+)
+
+
+def organisation_by_name(name: str) -> Organisation | None:
+    """The organisation with exactly this name (case-insensitive)."""
+    return db.session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.strip().lower()))
+
+
+def cohort_by_name(name: str) -> Cohort | None:
+    """The cohort with exactly this name (case-insensitive)."""
+    return db.session.scalar(select(Cohort).where(func.lower(Cohort.name) == name.strip().lower()))
+
+
+def organisations_stmt() -> Select:
+    """All organisations by name."""
+    return select(Organisation).order_by(Organisation.name)
+
+
+def organisations_with_counts() -> list[tuple[Organisation, int]]:
+    """Every organisation with its number of members, by name."""
+    stmt = (
+        select(Organisation, func.count(User.id))
+        .outerjoin(User, User.organisation_id == Organisation.id)
+        .group_by(Organisation.id)
+        .order_by(Organisation.name)
+    )
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def cohorts_stmt() -> Select:
+    """All cohorts, newest first."""
+    return select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.name)
+
+
+def cohorts_with_counts(cohort_ids: list[int] | None = None) -> list[tuple[Cohort, int]]:
+    """Cohorts (all, or those with the given ids) with their member counts, newest first."""
+    stmt = (
+        select(Cohort, func.count(CohortMembership.id))
+        .outerjoin(CohortMembership, CohortMembership.cohort_id == Cohort.id)
+        .group_by(Cohort.id)
+        .order_by(Cohort.starts_on.desc(), Cohort.name)
+    )
+    if cohort_ids is not None:
+        stmt = stmt.where(Cohort.id.in_(cohort_ids))
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def cohort_with_people(cohort_id: int) -> Cohort | None:
+    """A cohort with its events and members (and their organisations) loaded."""
+    stmt = (
+        select(Cohort)
+        .where(Cohort.id == cohort_id)
+        .options(
+            selectinload(Cohort.events),
+            selectinload(Cohort.memberships)
+            .joinedload(CohortMembership.user)
+            .joinedload(User.organisation),
+        )
+    )
+    return db.session.scalar(stmt)
+
+
+def members_by_role(cohort: Cohort) -> dict[MembershipRole, list[User]]:
+    """The cohort's course leaders and participants, each sorted by name."""
+    grouped: dict[MembershipRole, list[User]] = {role: [] for role in MembershipRole}
+    for membership in cohort.memberships:
+        grouped[membership.role].append(membership.user)
+    for users in grouped.values():
+        users.sort(key=lambda u: u.name.lower())
+    return grouped
+
+
+def upcoming_events(cohort_ids: list[int], today: date, limit: int = 5) -> list[ProgrammeEvent]:
+    """The next events of these cohorts that have not ended yet, soonest first."""
+    if not cohort_ids:
+        return []
+    stmt = (
+        select(ProgrammeEvent)
+        .where(ProgrammeEvent.cohort_id.in_(cohort_ids), ProgrammeEvent.ends_on >= today)
+        .options(selectinload(ProgrammeEvent.cohort))
+        .order_by(ProgrammeEvent.starts_on)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def membership(user: User, cohort: Cohort) -> CohortMembership | None:
+    """The user's membership in the cohort, if any."""
+    return db.session.scalar(
+        select(CohortMembership).where(
+            CohortMembership.user_id == user.id, CohortMembership.cohort_id == cohort.id
+        )
+    )
+
+
+def add_member(user: User, cohort: Cohort, role: MembershipRole) -> CohortMembership:
+    """Put the user in the cohort with ``role`` (updating the role if already there)."""
+    existing = membership(user, cohort)
+    if existing is not None:
+        existing.role = role
+        return existing
+    created = CohortMembership(user=user, cohort=cohort, role=role)
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+def remove_member(user: User, cohort: Cohort) -> bool:
+    """Take the user out of the cohort; False when they were not in it."""
+    existing = membership(user, cohort)
+    if existing is None:
+        return False
+    db.session.delete(existing)
+    db.session.flush()
+    return True

@@ -1,0 +1,182 @@
+"""The factory's wiring steps: extensions, blueprints, error pages, hooks, commands."""
+import importlib
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, current_app, render_template, request, session
+from markupsafe import escape
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from network.extensions import babel, csrf, db, limiter, login, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind every extension to the app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login.init_app(app)
+    login.login_view = "auth.login"
+    login.login_message = _l("Please log in to see this page.")
+    login.login_message_category = "info"
+    login.session_protection = "basic"
+    if app.config.get("PROXY_FIX_X_FOR"):
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1, x_host=1
+        )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL, enforced foreign keys and a busy timeout on every SQLite connection."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def select_locale() -> str:
+    """The member's chosen language, else the visitor's choice, else Swedish."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    chosen = session.get("language")
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+# One package per feature; each package's __init__ holds its blueprint.
+FEATURES = ("core", "auth", "programme", "admin")
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per feature."""
+    for feature in FEATURES:
+        importlib.import_module(f"network.{feature}.routes")  # attaches the views
+        app.register_blueprint(importlib.import_module(f"network.{feature}").bp)
+
+
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please check the form and try again.")),
+    403: (_l("Not allowed"), _l("You do not have permission to do this.")),
+    404: (_l("Page not found"), _l("There is no page here, or you cannot see it.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is too large. Files may be at most 5 MB.")),
+    429: (_l("Too many attempts"), _l("You have tried too many times. Please wait a while and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. Nothing you saved is lost; please try again.")),
+}
+
+
+def render_error(code: int, message: str | None = None):
+    """The error page for ``code`` in the user's language."""
+    title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    try:
+        body = render_template("errors/error.html", code=code, title=title, message=message or default_message)
+    except Exception:  # the layout itself failed: still answer with a readable page
+        current_app.logger.exception("Error page for %s could not be rendered", code)
+        body = f"<!doctype html><title>{code}</title><h1>{escape(str(title))}</h1><p>{escape(str(message or default_message))}</p>"
+    return body, code
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Error pages for HTTP errors, CSRF failures and unexpected exceptions."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, str(_l("The form had expired or was not sent from this site. Please try again.")))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        message = getattr(error, "user_message", None)
+        return render_error(error.code if error.code in ERROR_TEXTS else 500, message)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(500)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Security headers on every response and template helpers."""
+    from network import permissions
+    from network.labels import label
+    from network.timeutil import local_today
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["HTTPS"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+    @app.context_processor
+    def template_helpers():
+        return {"can": permissions, "today": local_today(), "main_nav": main_nav(app)}
+
+    app.jinja_env.globals.update(
+        label=label, role_label=label, field_attrs=field_attrs,
+        format_date=format_date, format_datetime=format_datetime, get_locale=get_locale,
+    )
+
+
+# Main navigation in order; an entry shows once its feature's view exists.
+MAIN_NAV = (
+    ("core.home", _l("Home")),
+    ("people.directory", _l("People")),
+    ("forum.themes", _l("Themes")),
+    ("journal.index", _l("Journal")),
+    ("programme.cohorts", _l("Cohorts")),
+)
+
+
+def main_nav(app: Flask) -> list[tuple[str, object]]:
+    """The navigation entries whose views are registered."""
+    return [(endpoint, text) for endpoint, text in MAIN_NAV if endpoint in app.view_functions]
+
+
+def field_attrs(field) -> dict[str, str]:
+    """ARIA attributes tying a form field to its hint and errors."""
+    described = [f"{field.id}-hint"] if field.description else []
+    attrs: dict[str, str] = {}
+    if field.errors:
+        described.append(f"{field.id}-error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return attrs
+
+
+def register_commands(app: Flask) -> None:
+    """Add the project's `flask` commands."""
+    from network.auth.commands import create_user_command, invite_command
+    from network.demo import seed_demo_command
+
+    for command in (create_user_command, invite_command, seed_demo_command):
+        app.cli.add_command(command)

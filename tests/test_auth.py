@@ -328,3 +328,10 @@ def test_alumnus_is_derived_from_ended_cohorts(make_user, make_cohort):
     assert not alumnus.is_alumnus(date(2013, 6, 1))
     leader = make_user(Role.COURSE_LEADER, cohort=old)
     assert not leader.is_alumnus(date(2026, 11, 27))
+
+
+def test_handles_are_derived_from_names_and_unique(make_user):
+    first = make_user(name="Anna Lindqvist")
+    second = make_user(name="Anna  Lindqvist")
+    third = make_user(name="Åsa Öberg-Ek")
+    assert (first.handle, second.handle, third.handle) == ("anna.lindqvist", "anna.lindqvist2", "asa.oberg.ek")

@@ -42,6 +42,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Unique, readable, derived from the name ("anna.lindqvist"): profile URLs and @mentions.
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"), default=Role.PARTICIPANT)
     status: Mapped[UserStatus] = mapped_column(

@@ -1,10 +1,12 @@
 """Account rules and queries. Functions flush, never commit; the view commits once."""
+import re
+import unicodedata
 from functools import lru_cache
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from network.auth.models import Invitation, PasswordResetToken, Role, User, UserStatus
 from network.auth.passwords import hash_password, needs_rehash, verify_password
@@ -81,8 +83,8 @@ def create_user(
 ) -> User:
     """Create an active account; a course leader joins ``cohort`` as its leader."""
     user = User(
-        email=normalise_email(email), name=name.strip(), password_hash=hash_password(password),
-        role=role, organisation=organisation, language=language,
+        email=normalise_email(email), name=name.strip(), handle=unique_handle(name),
+        password_hash=hash_password(password), role=role, organisation=organisation, language=language,
     )
     db.session.add(user)
     if cohort is not None:
@@ -92,6 +94,27 @@ def create_user(
         user.memberships.append(CohortMembership(cohort=cohort, role=membership_role))
     db.session.flush()
     return user
+
+
+def handle_base(name: str) -> str:
+    """The handle a name suggests: lower-case ASCII words joined by dots ("anna.lindqvist")."""
+    ascii_name = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_name)
+    return ".".join(words)[:56].strip(".") or "member"
+
+
+def unique_handle(name: str, taken: set[str] | None = None) -> str:
+    """A handle for ``name`` that no one has yet, numbered when needed ("anna.lindqvist2")."""
+    base = handle_base(name)
+    if taken is None:
+        taken = set(db.session.scalars(
+            select(User.handle).where(or_(User.handle == base, User.handle.like(f"{base}%")))
+        ))
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}{n}", n + 1
+    taken.add(candidate)
+    return candidate
 
 
 def set_status(user: User, status: UserStatus) -> None:

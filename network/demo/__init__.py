@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from network.auth.models import Role, User
 from network.auth.passwords import hash_password
+from network.auth.services import unique_handle
 from network.extensions import db
 from network.programme.models import (
     Cohort,
@@ -107,8 +108,11 @@ def seed(rng: random.Random, extra_members: int = 0) -> list[tuple[str, str]]:
     cohorts = [build_cohort(spec) for spec in COHORTS]
     taken: set[str] = set()
 
+    handles: set[str] = set()
+
     def person(name: str, role: Role, org: Organisation) -> User:
-        user = User(email=email_for(name, taken), name=name, password_hash=password_hash, role=role, organisation=org)
+        user = User(email=email_for(name, taken), name=name, handle=unique_handle(name, handles),
+                    password_hash=password_hash, role=role, organisation=org)
         db.session.add(user)
         return user
 
@@ -125,16 +129,16 @@ def seed(rng: random.Random, extra_members: int = 0) -> list[tuple[str, str]]:
             cohort.memberships.append(CohortMembership(user=user, role=MembershipRole.PARTICIPANT))
             if index == 0:
                 logins.append((f"participant, {cohort.name}", user.email))
-    seed_extra_members(rng, extra_members, orgs, cohorts[0], password_hash, taken)
+    seed_extra_members(rng, extra_members, orgs, cohorts[0], password_hash, taken, handles)
     db.session.flush()
     return logins
 
 
-def seed_extra_members(rng, count: int, orgs, cohort, password_hash: str, taken: set[str]) -> None:
+def seed_extra_members(rng, count: int, orgs, cohort, password_hash: str, taken: set[str], handles: set[str]) -> None:
     """Add ``count`` more alumni (for load and query-count tests) to a past cohort."""
     for index in range(count):
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-        user = User(email=email_for(name, taken), name=name, password_hash=password_hash,
+        user = User(email=email_for(name, taken), name=name, handle=unique_handle(name, handles), password_hash=password_hash,
                     role=Role.PARTICIPANT, organisation=orgs[index % len(orgs)])
         db.session.add(user)
         cohort.memberships.append(CohortMembership(user=user, role=MembershipRole.PARTICIPANT))

@@ -55,6 +55,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('handle', sa.String(length=64), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('role', sa.Enum('participant', 'course_leader', 'admin', name='user_role', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('status', sa.Enum('active', 'suspended', name='user_status', native_enum=False, create_constraint=True, length=32), nullable=False),
@@ -64,7 +65,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_user_organisation_id_organisation'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
-    sa.UniqueConstraint('email', name=op.f('uq_user_email'))
+    sa.UniqueConstraint('email', name=op.f('uq_user_email')),
+    sa.UniqueConstraint('handle', name=op.f('uq_user_handle'))
     )
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_organisation_id'), ['organisation_id'], unique=False)

@@ -1,5 +1,7 @@
 """`flask seed-demo`: a realistic, idempotent demo network for development and tests."""
+import importlib
 import random
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import click
@@ -101,6 +103,26 @@ def build_cohort(spec) -> Cohort:
     return cohort
 
 
+@dataclass
+class DemoData:
+    """What the core seed created, handed to each feature's seeder."""
+
+    organisations: list[Organisation]
+    cohorts: list[Cohort]
+    users: list[User] = field(default_factory=list)
+
+
+# Each feature may add demo content: a module with `seed(rng, data: DemoData)`.
+FEATURE_SEEDERS: tuple[str, ...] = ()
+
+
+def seed_features(rng: random.Random, data: DemoData) -> None:
+    """Run every feature's demo seeder, in order."""
+    for module_name in FEATURE_SEEDERS:
+        importlib.import_module(module_name).seed(rng, data)
+        db.session.flush()
+
+
 def seed(rng: random.Random, extra_members: int = 0) -> list[tuple[str, str]]:
     """Create the demo network; returns (what, email) of the log-ins worth printing."""
     password_hash = hash_password(DEMO_PASSWORD)  # one hash: hashing thousands would take minutes
@@ -114,8 +136,10 @@ def seed(rng: random.Random, extra_members: int = 0) -> list[tuple[str, str]]:
         user = User(email=email_for(name, taken), name=name, handle=unique_handle(name, handles),
                     password_hash=password_hash, role=role, organisation=org)
         db.session.add(user)
+        created.append(user)
         return user
 
+    created: list[User] = []
     admin = person("Birgitta Admin", Role.ADMIN, orgs[0])
     leaders = [person("Karin Ledare", Role.COURSE_LEADER, orgs[-1]), person("Jonas Coach", Role.COURSE_LEADER, orgs[-1])]
     names = [f"{f} {l}" for f in FIRST_NAMES for l in LAST_NAMES]
@@ -131,6 +155,7 @@ def seed(rng: random.Random, extra_members: int = 0) -> list[tuple[str, str]]:
                 logins.append((f"participant, {cohort.name}", user.email))
     seed_extra_members(rng, extra_members, orgs, cohorts[0], password_hash, taken, handles)
     db.session.flush()
+    seed_features(rng, DemoData(organisations=orgs, cohorts=cohorts, users=list(created)))
     return logins
 
 

@@ -153,20 +153,25 @@ def seed(rng: random.Random, extra_members: int = 0) -> list[tuple[str, str]]:
             cohort.memberships.append(CohortMembership(user=user, role=MembershipRole.PARTICIPANT))
             if index == 0:
                 logins.append((f"participant, {cohort.name}", user.email))
-    seed_extra_members(rng, extra_members, orgs, cohorts[0], password_hash, taken, handles)
+    created += seed_extra_members(rng, extra_members, orgs, cohorts[0], password_hash, taken, handles)
     db.session.flush()
     seed_features(rng, DemoData(organisations=orgs, cohorts=cohorts, users=list(created)))
     return logins
 
 
-def seed_extra_members(rng, count: int, orgs, cohort, password_hash: str, taken: set[str], handles: set[str]) -> None:
+def seed_extra_members(
+    rng, count: int, orgs, cohort, password_hash: str, taken: set[str], handles: set[str]
+) -> list[User]:
     """Add ``count`` more alumni (for load and query-count tests) to a past cohort."""
+    users = []
     for index in range(count):
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
         user = User(email=email_for(name, taken), name=name, handle=unique_handle(name, handles), password_hash=password_hash,
                     role=Role.PARTICIPANT, organisation=orgs[index % len(orgs)])
         db.session.add(user)
         cohort.memberships.append(CohortMembership(user=user, role=MembershipRole.PARTICIPANT))
+        users.append(user)
+    return users
 
 
 def existing_logins() -> list[tuple[str, str]]:

@@ -10,8 +10,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 .PHONY: run test translations extract-messages clean
 
 run: $(VENV)/.installed $(MO_FILES)
-	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
+	$(FLASK) prepare
 	NETWORK_HTTPS=false $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-dev $(MO_FILES)

@@ -176,7 +176,7 @@ def field_attrs(field) -> dict[str, str]:
 def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from network.auth.commands import create_user_command, invite_command
-    from network.demo import seed_demo_command
+    from network.demo import prepare_command, seed_demo_command
 
-    for command in (create_user_command, invite_command, seed_demo_command):
+    for command in (create_user_command, invite_command, seed_demo_command, prepare_command):
         app.cli.add_command(command)

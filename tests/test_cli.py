@@ -82,3 +82,16 @@ def test_seed_demo_can_build_a_large_data_set(runner):
     result = runner.invoke(args=["seed-demo", "--extra-members", "300"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(func.count(User.id))) >= 350
+
+
+def test_prepare_migrates_and_seeds_only_an_empty_database(runner, make_user):
+    make_user(email="someone@example.org")
+    result = runner.invoke(args=["prepare"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(Cohort.id))) == 1  # only the fixture's cohort: not seeded
+    db.session.execute(CohortMembership.__table__.delete())
+    db.session.execute(User.__table__.delete())
+    db.session.commit()
+    result = runner.invoke(args=["prepare"])
+    assert result.exit_code == 0 and "vaxthuset-demo" in result.output
+    assert db.session.scalar(select(func.count(User.id))) > 40

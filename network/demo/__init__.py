@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import click
 from flask.cli import with_appcontext
+from flask_migrate import upgrade
 from sqlalchemy import select
 
 from network.auth.models import Role, User
@@ -194,12 +195,25 @@ def database_is_empty() -> bool:
     return db.session.scalar(select(User.id).limit(1)) is None
 
 
+@click.command("prepare")
+@with_appcontext
+def prepare_command():
+    """Apply migrations, then seed the demo network into an empty database (what `make run` does)."""
+    upgrade()
+    seed_demo(extra_members=0, if_empty=True)
+
+
 @click.command("seed-demo")
 @click.option("--extra-members", default=0, show_default=True, help="Add this many more alumni (large data sets).")
 @click.option("--if-empty", is_flag=True, help="Only seed a database that has no accounts yet.")
 @with_appcontext
 def seed_demo_command(extra_members: int, if_empty: bool):
     """Fill the database with the demo network (idempotent: a second run changes nothing)."""
+    seed_demo(extra_members, if_empty)
+
+
+def seed_demo(extra_members: int, if_empty: bool) -> None:
+    """Seed unless the demo data (or, with ``if_empty``, any account) exists; print the log-ins."""
     if is_seeded() or (if_empty and not database_is_empty()):
         click.echo("Demo data present already; nothing changed.")
         logins = existing_logins()

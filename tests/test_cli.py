@@ -88,7 +88,7 @@ def test_prepare_migrates_and_seeds_only_an_empty_database(runner, make_user):
     make_user(email="someone@example.org")
     result = runner.invoke(args=["prepare"])
     assert result.exit_code == 0, result.output
-    assert db.session.scalar(select(func.count(Cohort.id))) == 1  # only the fixture's cohort: not seeded
+    assert db.session.scalar(select(func.count(Cohort.id))) == 0  # an account exists: not seeded
     db.session.execute(CohortMembership.__table__.delete())
     db.session.execute(User.__table__.delete())
     db.session.commit()

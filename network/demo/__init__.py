@@ -81,9 +81,12 @@ def email_for(name: str, taken: set[str]) -> str:
 
 
 def build_organisations() -> list[Organisation]:
-    orgs = [Organisation(name=f"{m} kommun", kind=OrganisationKind.MUNICIPALITY, municipality=m) for m in MUNICIPALITIES]
-    orgs += [Organisation(name=n, kind=OrganisationKind.PROVIDER, municipality=m) for n, m in PROVIDERS]
-    orgs += [Organisation(name=n, kind=OrganisationKind.PARTNER, municipality=m) for n, m in PARTNERS]
+    """The demo organisations, reusing any that exist already under the same name."""
+    wanted = [(f"{m} kommun", OrganisationKind.MUNICIPALITY, m) for m in MUNICIPALITIES]
+    wanted += [(n, OrganisationKind.PROVIDER, m) for n, m in PROVIDERS]
+    wanted += [(n, OrganisationKind.PARTNER, m) for n, m in PARTNERS]
+    existing = {o.name: o for o in db.session.scalars(select(Organisation))}
+    orgs = [existing.get(name) or Organisation(name=name, kind=kind, municipality=m) for name, kind, m in wanted]
     db.session.add_all(orgs)
     return orgs
 

@@ -2,6 +2,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from network import permissions
@@ -56,17 +57,31 @@ def edit_organisation(organisation_id: int | None):
     organisation = db.get_or_404(Organisation, organisation_id) if organisation_id else None
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
-        if services.name_taken(Organisation, form.name.data, organisation_id):
-            form.name.errors.append(_("An organisation with this name exists already."))
-        else:
-            organisation = organisation or Organisation()
-            form.populate_obj(organisation)
-            organisation.name = organisation.name.strip()
-            db.session.add(organisation)
-            db.session.commit()
+        saved = save_named(form, organisation or Organisation(), _("An organisation with this name exists already."))
+        if saved is not None:
             flash(_("The organisation is saved."), "success")
             return redirect(url_for("admin.organisations"))
     return render_template("admin/organisation_form.html", form=form, organisation=organisation)
+
+
+def save_named(form, obj, taken_message: str):
+    """Save a uniquely named organisation or cohort from its form; None (with a form error) on a clash."""
+    model = type(obj)
+    if services.name_taken(model, form.name.data, obj.id):
+        form.name.errors.append(taken_message)
+        return None
+    form.populate_obj(obj)
+    obj.name = obj.name.strip()
+    if isinstance(obj, Cohort):
+        obj.description = obj.description or ""
+    db.session.add(obj)
+    try:
+        db.session.commit()
+    except IntegrityError:  # created by someone else a moment ago
+        db.session.rollback()
+        form.name.errors.append(taken_message)
+        return None
+    return obj
 
 
 # Cohorts and events ------------------------------------------------------------
@@ -83,16 +98,10 @@ def edit_cohort(cohort_id: int | None):
     require(permissions.can_manage_cohort(current_user, cohort) if cohort else permissions.is_admin(current_user))
     form = CohortForm(obj=cohort)
     if form.validate_on_submit():
-        if services.name_taken(Cohort, form.name.data, cohort_id):
-            form.name.errors.append(_("A cohort with this name exists already."))
-        else:
-            cohort = cohort or Cohort()
-            form.populate_obj(cohort)
-            cohort.description = cohort.description or ""
-            db.session.add(cohort)
-            db.session.commit()
+        saved = save_named(form, cohort or Cohort(), _("A cohort with this name exists already."))
+        if saved is not None:
             flash(_("The cohort is saved."), "success")
-            return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+            return redirect(url_for("admin.cohort", cohort_id=saved.id))
     return render_template("admin/cohort_form.html", form=form, cohort=cohort)
 
 

@@ -3,13 +3,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def extracted_messages(tmp_path) -> set:
-    pot = tmp_path / "messages.pot"
+@pytest.fixture(scope="module")
+def extracted_messages(tmp_path_factory) -> set:
+    """Every message id the code and templates use, extracted as `make extract-messages` does."""
+    pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
          "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "--no-location", str(ROOT)],
@@ -24,8 +27,8 @@ def catalog(locale: str) -> dict:
         return {message.id: message for message in read_po(handle) if message.id}
 
 
-def test_swedish_catalog_translates_every_string(tmp_path):
-    wanted = extracted_messages(tmp_path)
+def test_swedish_catalog_translates_every_string(extracted_messages):
+    wanted = extracted_messages
     swedish = catalog("sv")
     missing = sorted(str(m) for m in wanted if m not in swedish)
     untranslated = sorted(
@@ -36,8 +39,8 @@ def test_swedish_catalog_translates_every_string(tmp_path):
     assert (missing, untranslated, fuzzy) == ([], [], [])
 
 
-def test_english_catalog_covers_every_string(tmp_path):
-    wanted = extracted_messages(tmp_path)
+def test_english_catalog_covers_every_string(extracted_messages):
+    wanted = extracted_messages
     assert sorted(str(m) for m in wanted if m not in catalog("en")) == []
 
 

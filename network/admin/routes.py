@@ -17,6 +17,7 @@ from network.admin.forms import (
 from network.auth import services as accounts
 from network.auth.models import Invitation, Role, User, UserStatus
 from network.extensions import db
+from network.people import services as people
 from network.permissions import require
 from network.programme import services as programme
 from network.programme.models import Cohort, MembershipRole, Organisation, ProgrammeEvent
@@ -63,6 +64,7 @@ def edit_organisation(organisation_id: int | None):
             form.populate_obj(organisation)
             organisation.name = organisation.name.strip()
             db.session.add(organisation)
+            people.reindex_organisation(organisation)
             db.session.commit()
             flash(_("The organisation is saved."), "success")
             return redirect(url_for("admin.organisations"))
@@ -198,6 +200,7 @@ def edit_user(user_id: int):
         user.role = Role(form.role.data)
         user.organisation_id = form.organisation_id.data
         accounts.set_status(user, UserStatus(form.status.data))
+        people.reindex_user(user)
         db.session.commit()
         flash(_("The account is saved."), "success")
         return redirect(url_for("admin.users"))

@@ -6,6 +6,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import Float, Integer, Select, and_, column, exists, func, not_, or_, select, text, update
@@ -113,16 +114,16 @@ def _sql(name: str) -> str:
 def search_document(user: User) -> str:
     """Everything the directory search looks at: name, title, organisation, areas (both languages), keywords, bio."""
     profile = profile_of(user)
-    area_words = []
-    for area in profile.area_values:
-        area_words += [str(LABELS[area]), _english(LABELS[area])]
+    area_words = [area_label(area, locale) for area in profile.area_values for locale in ("sv", "en")]
     parts = [user.name, profile.title, user.organisation.name, user.organisation.municipality,
              " ".join(area_words), " ".join(profile.keyword_values), profile.languages, profile.bio_source]
     return "\n".join(part for part in parts if part)
 
 
-def _english(lazy_text) -> str:
-    return getattr(lazy_text, "_args", [str(lazy_text)])[0]
+def area_label(area: Area, locale: str) -> str:
+    """The area's name in ``locale`` (the index holds both, whoever's language the request has)."""
+    with force_locale(locale):
+        return str(LABELS[area])
 
 
 def is_listed(user: User) -> bool:

@@ -72,8 +72,6 @@ def organisation(organisation_id: int):
 @bp.get("/people/<handle>")
 @login_required
 def profile(handle: str):
-    if handle.endswith(".vcf"):
-        return contact_card(handle[:-4])
     member = services.member_by_handle(handle) or abort(404)
     if not permissions.can_see_profile(current_user, member):
         return render_template("people/profile_unlisted.html", member=member)
@@ -85,6 +83,8 @@ def profile(handle: str):
     )
 
 
+@bp.get("/people/<handle>.vcf")
+@login_required
 def contact_card(handle: str):
     """The member's vCard with only the details the viewer may see."""
     member = services.member_by_handle(handle) or abort(404)

@@ -9,6 +9,7 @@ from network import permissions
 from network.extensions import db
 from network.people import bp, services
 from network.people.forms import AvatarForm, ProfileForm
+from network.labels import label
 from network.people.models import Area, Visibility
 from network.programme.models import OrganisationKind
 from network.timeutil import local_today, utcnow
@@ -56,8 +57,25 @@ def directory():
     query = services.parse_directory_query(request.args, options)
     stmt = services.directory_stmt(query, local_today())
     page = services.paginate_clamped(stmt, query.page, current_app.config["PER_PAGE"])
-    return render_template("people/directory.html", page=page, query=query, options=options,
-                           areas=list(Area), kinds=list(OrganisationKind))
+    filters = directory_filters(options)
+    ignored = [text for name, text, _values, _all in filters if name in query.ignored]
+    return render_template("people/directory.html", page=page, query=query, filters=filters, ignored=ignored)
+
+
+def directory_filters(options: services.DirectoryOptions) -> list[tuple]:
+    """The directory's filter menus: (URL name, label, [(value, text)], whether "All" is offered)."""
+    def labelled(values) -> list[tuple]:
+        return [(v.value, label(v).capitalize()) for v in values]
+
+    return [
+        ("organisation", _("Organisation"), [(o.id, o.name) for o in options.organisations], True),
+        ("kind", _("Kind of organisation"), labelled(OrganisationKind), True),
+        ("municipality", _("Municipality"), [(m, m) for m in options.municipalities], True),
+        ("area", _("Area of responsibility"), labelled(Area), True),
+        ("cohort", _("Cohort"), [(c.id, c.name) for c in options.cohorts], True),
+        ("status", _("Status"), [("participant", _("Participant")), ("alumnus", _("Alumnus")), ("course_leader", _("Course leader"))], True),
+        ("sort", _("Sort by"), [("relevance", _("Relevance")), ("name", _("Name")), ("active", _("Recently active"))], False),
+    ]
 
 
 @bp.get("/people/organisations/<int:organisation_id>")
@@ -83,13 +101,19 @@ def profile(handle: str):
     )
 
 
+def _visible_member(handle: str, with_programme: bool = True):
+    """The member whose full profile the viewer may see; 404 for unknown and unlisted members alike."""
+    member = services.member_by_handle(handle, with_programme)
+    if member is None or not permissions.can_see_profile(current_user, member):
+        abort(404)
+    return member
+
+
 @bp.get("/people/<handle>.vcf")
 @login_required
 def contact_card(handle: str):
     """The member's vCard with only the details the viewer may see."""
-    member = services.member_by_handle(handle) or abort(404)
-    if not permissions.can_see_profile(current_user, member):
-        abort(404)
+    member = _visible_member(handle)
     card = services.vcard(member, show_email=permissions.can_see_email(current_user, member),
                           show_phone=permissions.can_see_phone(current_user, member))
     response = current_app.response_class(card, mimetype="text/vcard")
@@ -101,9 +125,7 @@ def contact_card(handle: str):
 @bp.get("/people/<handle>/avatar.jpg")
 @login_required
 def avatar(handle: str):
-    member = services.member_by_handle(handle) or abort(404)
-    if not permissions.can_see_profile(current_user, member):
-        abort(404)
+    member = _visible_member(handle, with_programme=False)
     picture = services.avatar_of(member.id) or abort(404)
     response = current_app.response_class(picture.image, mimetype="image/jpeg")
     response.set_etag(picture.etag)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import Float, Integer, Select, and_, column, exists, func, not_, or_, select, text, update
+from sqlalchemy import Float, Integer, Select, and_, column, exists, func, not_, select, text, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from network.auth.models import Role, User, UserStatus
@@ -337,16 +337,18 @@ def member_status(user: User, today: date) -> str | None:
 
 # Profiles and counterparts -------------------------------------------------------
 
-def member_by_handle(handle: str) -> User | None:
-    """The member with this handle, with everything the profile page shows loaded."""
-    return db.session.scalars(
-        select(User).where(User.handle == handle).options(
-            joinedload(User.organisation),
-            joinedload(User.profile).selectinload(Profile.areas),
-            joinedload(User.profile).selectinload(Profile.keywords),
-            selectinload(User.memberships).joinedload(CohortMembership.cohort).selectinload(Cohort.events),
+def member_by_handle(handle: str, with_programme: bool = True) -> User | None:
+    """The member with this handle, with everything the profile page shows loaded (cohorts and events optional)."""
+    stmt = select(User).where(User.handle == handle).options(
+        joinedload(User.organisation),
+        joinedload(User.profile).selectinload(Profile.areas),
+        joinedload(User.profile).selectinload(Profile.keywords),
+    )
+    if with_programme:
+        stmt = stmt.options(
+            selectinload(User.memberships).joinedload(CohortMembership.cohort).selectinload(Cohort.events)
         )
-    ).unique().one_or_none()
+    return db.session.scalars(stmt).unique().one_or_none()
 
 
 def counterparts(member: User, exclude_organisations: set[int], limit: int = COUNTERPARTS_SHOWN) -> list[tuple[User, int, int]]:

@@ -368,6 +368,9 @@ def test_search_index_follows_profile_account_and_organisation_changes(client, n
     client.post(f"/admin/organisations/{network['sigtuna'].id}/edit",
                 data={"name": "Märsta utbildning", "kind": "municipality", "municipality": "Sigtuna"})
     assert listed(client, "?q=m%C3%A4rsta") == {"Maria Karlsson"}
+    client.post(f"/admin/users/{network['anna'].id}", data={
+        "name": "Anna Lindqvist", "role": "participant", "organisation_id": network["sigtuna"].id, "status": "active"})
+    assert listed(client, "?q=m%C3%A4rsta") == {"Maria Karlsson", "Anna Lindqvist"}
 
 
 def test_search_input_with_query_syntax_is_harmless(client, network):

@@ -39,7 +39,9 @@ def avatar_url(person) -> str | None:
 @bp.after_app_request
 def record_activity(response):
     """Note a member's last activity at most every 15 minutes (for "recently active"), on page views only."""
-    if request.method != "GET" or response.status_code >= 400 or not current_user.is_authenticated:
+    if request.method != "GET" or request.endpoint in (None, "static") or response.status_code >= 400:
+        return response
+    if not current_user.is_authenticated:
         return response
     now = utcnow()
     stamp = session.get("active_at")

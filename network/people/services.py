@@ -144,6 +144,8 @@ def reindex_users(users: list[User]) -> None:
 
 def reindex_user(user: User) -> None:
     """Bring the search index in step with one member (call after name, organisation or status changes)."""
+    db.session.flush()
+    db.session.expire(user, ["organisation"])  # organisation_id may have changed without the relationship
     reindex_users([user])
 
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from PIL import Image
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import selectinload
 
 from conftest import PASSWORD
@@ -371,6 +371,15 @@ def test_search_index_follows_profile_account_and_organisation_changes(client, n
     client.post(f"/admin/users/{network['anna'].id}", data={
         "name": "Anna Lindqvist", "role": "participant", "organisation_id": network["sigtuna"].id, "status": "active"})
     assert listed(client, "?q=m%C3%A4rsta") == {"Maria Karlsson", "Anna Lindqvist"}
+
+
+def test_reindex_command_rebuilds_the_index(app, runner, client, network):
+    db.session.execute(text("DELETE FROM people_fts"))
+    db.session.commit()
+    result = runner.invoke(args=["people", "reindex"])
+    assert "4 members listed" in result.output
+    login_as(client, network["anna"])
+    assert listed(client, "?q=hemtj") == {"Erik Johansson"}
 
 
 def test_search_input_with_query_syntax_is_harmless(client, network):

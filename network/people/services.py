@@ -149,6 +149,15 @@ def reindex_user(user: User) -> None:
     reindex_users([user])
 
 
+def reindex_everyone() -> int:
+    """Rebuild the whole index (rows of members no longer listed go too); returns how many are listed."""
+    db.session.execute(text("DELETE FROM people_fts"))
+    members = list(db.session.scalars(listed_members_stmt().options(
+        contains_eager(User.profile).selectinload(Profile.keywords))).unique())
+    reindex_users(members)
+    return len(members)
+
+
 def reindex_organisation(organisation: Organisation) -> None:
     """Bring the index in step after an organisation's name or municipality changed."""
     members = db.session.scalars(

@@ -345,6 +345,15 @@ def test_organisation_page_lists_its_listed_members(client, network, make_user):
     assert client.get("/people/organisations/99999").status_code == 404
 
 
+def test_organisations_list_counts_only_listed_members(client, network, make_user, make_org):
+    make_user(name="Olle Olistad", organisation_=network["provider"])
+    make_org(name="Knivsta kommun", municipality="Knivsta")
+    login_as(client, network["anna"])
+    body = page_text(client.get("/people/organisations"))
+    rows = {name: body[body.index(name):].split("</tr>")[0] for name in ("Vårdkraft Mälardalen AB", "Knivsta kommun")}
+    assert "<td>2</td>" in rows["Vårdkraft Mälardalen AB"] and "<td>0</td>" in rows["Knivsta kommun"]
+
+
 def test_cohort_page_links_names_to_profiles(client, network):
     login_as(client, network["anna"])
     body = page_text(client.get(f"/cohorts/{network['cohort'].id}"))
@@ -551,7 +560,7 @@ def add_listed_members(start: int, count: int, organisations: list[Organisation]
 
 PAGES = [
     "/people", "/people?q=bulk+chef&area=hr&status=participant", "/people?sort=active&kind=municipality",
-    "/people/organisations/{org}", "/people/anna.lindqvist", "/",
+    "/people/organisations", "/people/organisations/{org}", "/people/anna.lindqvist", "/people/anna.lindqvist.vcf", "/",
 ]
 
 

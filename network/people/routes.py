@@ -82,6 +82,12 @@ def directory_filters(options: services.DirectoryOptions) -> list[tuple]:
     ]
 
 
+@bp.get("/people/organisations")
+@login_required
+def organisations():
+    return render_template("people/organisations.html", rows=services.organisations_with_listed_counts())
+
+
 @bp.get("/people/organisations/<int:organisation_id>")
 @login_required
 def organisation(organisation_id: int):

@@ -398,6 +398,22 @@ def cohorts_attended(member: User, today: date) -> list[tuple[Cohort, list]]:
     return [(c, [e for e in c.events if e.starts_on <= today]) for c in cohorts]
 
 
+def organisations_with_listed_counts() -> list[tuple[Organisation, int]]:
+    """Every organisation with how many of its members are listed in the directory, by name."""
+    listed = (
+        select(User.organisation_id, func.count().label("listed"))
+        .join(Profile, Profile.user_id == User.id)
+        .where(Profile.in_directory.is_(True), User.status == UserStatus.ACTIVE)
+        .group_by(User.organisation_id).subquery("listed")
+    )
+    stmt = (
+        select(Organisation, func.coalesce(listed.c.listed, 0))
+        .outerjoin(listed, listed.c.organisation_id == Organisation.id)
+        .order_by(func.lower(Organisation.name))
+    )
+    return [(organisation, count) for organisation, count in db.session.execute(stmt)]
+
+
 def organisation_or_none(organisation_id: int) -> Organisation | None:
     """An organisation by id."""
     return db.session.get(Organisation, organisation_id)

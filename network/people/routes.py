@@ -2,16 +2,16 @@
 from datetime import timedelta
 
 import click
-
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from network import permissions
 from network.extensions import db
+from network.labels import label
 from network.people import bp, services
 from network.people.forms import AvatarForm, ProfileForm
-from network.labels import label
 from network.people.models import Area, Visibility
 from network.programme.models import OrganisationKind
 from network.timeutil import local_today, utcnow
@@ -48,8 +48,13 @@ def record_activity(response):
     now = utcnow()
     stamp = session.get("active_at")
     if stamp is None or now.timestamp() - stamp >= ACTIVITY_INTERVAL.total_seconds():
-        services.touch_last_active(current_user.id, now)
-        db.session.commit()
+        try:
+            services.touch_last_active(current_user.id, now)
+            db.session.commit()
+        except SQLAlchemyError:  # a missed activity stamp must not break the page
+            db.session.rollback()
+            current_app.logger.warning("Could not record activity of user %s", current_user.id, exc_info=True)
+            return response
         session["active_at"] = now.timestamp()
     return response
 

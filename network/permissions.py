@@ -7,6 +7,7 @@ filter by owner and answer 404 to everyone else.
 from flask import abort
 
 from network.auth.models import Role, User
+from network.people.models import Visibility
 from network.programme.models import Cohort, MembershipRole
 
 
@@ -105,8 +106,6 @@ def can_see_contact(user, member: User, visibility) -> bool:
     Only me: the member alone. My cohorts: the member's cohort mates and course leaders,
     and administrators (who hold the account details anyway). The whole network: every member.
     """
-    from network.people.models import Visibility
-
     if is_self(user, member):
         return True
     if not is_member(user) or visibility == Visibility.PRIVATE:
@@ -118,8 +117,6 @@ def can_see_contact(user, member: User, visibility) -> bool:
 
 def can_see_email(user, member: User) -> bool:
     """Sees the member's email address (profile page, directory and contact card)."""
-    from network.people.models import Visibility
-
     profile = getattr(member, "profile", None)
     visibility = profile.email_visibility if profile is not None else Visibility.COHORT
     return can_see_contact(user, member, visibility)

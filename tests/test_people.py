@@ -62,7 +62,7 @@ def test_member_saves_profile_and_sees_it(client, participant):
     assert profile.keyword_values == ["hemtjänst", "rekrytering"]
     assert "<strong>hemtjänsten</strong>" in profile.bio_html and "<script" not in profile.bio_html
     body = page_text(client.get("/people/anna.lindqvist"))
-    assert "Äldreomsorgschef" in body and "Äldreomsorg" in body and "rekrytering" in body
+    assert "Äldreomsorgschef" in body and ">Äldreomsorg<" in body and ">HR<" in body and "rekrytering" in body
     assert "<script>alert" not in body
 
 

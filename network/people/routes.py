@@ -23,6 +23,13 @@ AVATAR_MAX_AGE = 365 * 24 * 3600
 @bp.record_once
 def register_template_helpers(state) -> None:
     state.app.jinja_env.globals.update(profile_url=profile_url, avatar_url=avatar_url)
+    state.app.jinja_env.filters["upper_first"] = upper_first
+
+
+def upper_first(text) -> str:
+    """The text with its first letter in upper case and the rest untouched ("HR", "IT och digitalisering")."""
+    text = str(text)
+    return text[:1].upper() + text[1:]
 
 
 def profile_url(person) -> str:
@@ -74,7 +81,7 @@ def directory():
 def directory_filters(options: services.DirectoryOptions) -> list[tuple]:
     """The directory's filter menus: (URL name, label, [(value, text)], whether "All" is offered)."""
     def labelled(values) -> list[tuple]:
-        return [(v.value, label(v).capitalize()) for v in values]
+        return [(v.value, upper_first(label(v))) for v in values]
 
     return [
         ("organisation", _("Organisation"), [(o.id, o.name) for o in options.organisations], True),

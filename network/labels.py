@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from network.auth.models import Role, UserStatus
+from network.people.models import Area, Visibility
 from network.programme.models import EventKind, MembershipRole, OrganisationKind
 
 LABELS: dict[Enum, object] = {
@@ -20,6 +21,25 @@ LABELS: dict[Enum, object] = {
     MembershipRole.COURSE_LEADER: _l("course leader"),
     EventKind.CONFERENCE: _l("two-day conference"),
     EventKind.STUDY_TRIP: _l("study trip"),
+    Area.ELDERLY_CARE: _l("elderly care"),
+    Area.DISABILITY_SUPPORT: _l("disability support"),
+    Area.INDIVIDUAL_FAMILY_CARE: _l("individual and family care"),
+    Area.PRESCHOOL: _l("preschool"),
+    Area.COMPULSORY_SCHOOL: _l("compulsory school"),
+    Area.UPPER_SECONDARY_SCHOOL: _l("upper secondary school"),
+    Area.LABOUR_MARKET: _l("labour market and integration"),
+    Area.CULTURE_LEISURE: _l("culture and leisure"),
+    Area.URBAN_PLANNING: _l("urban planning and building"),
+    Area.WATER_WASTE: _l("water and waste"),
+    Area.ENVIRONMENT: _l("environment"),
+    Area.HR: _l("HR"),
+    Area.FINANCE: _l("finance"),
+    Area.IT_DIGITALISATION: _l("IT and digitalisation"),
+    Area.COMMUNICATION: _l("communication"),
+    Area.OTHER: _l("other"),
+    Visibility.PRIVATE: _l("only me"),
+    Visibility.COHORT: _l("my cohorts"),
+    Visibility.NETWORK: _l("the whole network"),
 }
 
 

@@ -6,3 +6,4 @@ from network.programme.models import (  # noqa: F401
     Organisation,
     ProgrammeEvent,
 )
+from network.people.models import Avatar, Profile, ProfileArea, ProfileKeyword  # noqa: F401

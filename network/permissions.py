@@ -7,6 +7,7 @@ filter by owner and answer 404 to everyone else.
 from flask import abort
 
 from network.auth.models import Role, User
+from network.people.models import Visibility
 from network.programme.models import Cohort, MembershipRole
 
 
@@ -84,3 +85,56 @@ def require(allowed: bool) -> None:
     """Abort with 403 unless ``allowed``."""
     if not allowed:
         abort(403)
+
+
+# Profiles and contact details ------------------------------------------------------
+
+def is_self(user, member: User) -> bool:
+    """The member themselves."""
+    return is_member(user) and user.id == member.id
+
+
+def shares_cohort(user, member: User) -> bool:
+    """In at least one cohort together (as participant or course leader)."""
+    mine = {m.cohort_id for m in user.memberships}
+    return any(m.cohort_id in mine for m in member.memberships)
+
+
+def can_see_contact(user, member: User, visibility) -> bool:
+    """Sees a contact detail of ``member`` that has this visibility.
+
+    Only me: the member alone. My cohorts: the member's cohort mates and course leaders,
+    and administrators (who hold the account details anyway). The whole network: every member.
+    """
+    if is_self(user, member):
+        return True
+    if not is_member(user) or visibility == Visibility.PRIVATE:
+        return False
+    if visibility == Visibility.NETWORK:
+        return True
+    return is_admin(user) or shares_cohort(user, member)
+
+
+def can_see_email(user, member: User) -> bool:
+    """Sees the member's email address (profile page, directory and contact card)."""
+    profile = getattr(member, "profile", None)
+    visibility = profile.email_visibility if profile is not None else Visibility.COHORT
+    return can_see_contact(user, member, visibility)
+
+
+def can_see_phone(user, member: User) -> bool:
+    """Sees the member's phone number."""
+    profile = getattr(member, "profile", None)
+    return profile is not None and bool(profile.phone) and can_see_contact(user, member, profile.phone_visibility)
+
+
+def can_see_profile(user, member: User) -> bool:
+    """Sees the whole profile: members listed in the directory; unlisted ones only themselves and administrators."""
+    profile = getattr(member, "profile", None)
+    listed = profile is not None and profile.in_directory and member.is_active
+    return is_self(user, member) or is_admin(user) or (is_member(user) and listed)
+
+
+def can_edit_profile(user, member: User) -> bool:
+    """Edits a profile: only its member."""
+    return is_self(user, member)

@@ -3,7 +3,7 @@ from network.timeutil import UTCDateTime
 
 # Tables created by raw SQL in migrations (e.g. SQLite FTS5 and its shadow tables)
 # that no model describes: autogenerate must neither drop nor report them.
-EXTERNAL_TABLE_PREFIXES: tuple[str, ...] = ()
+EXTERNAL_TABLE_PREFIXES: tuple[str, ...] = ("people_fts",)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

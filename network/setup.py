@@ -66,7 +66,7 @@ def select_locale() -> str:
 
 
 # One package per feature; each package's __init__ holds its blueprint.
-FEATURES = ("core", "auth", "programme", "admin")
+FEATURES = ("core", "auth", "programme", "admin", "people")
 
 
 def register_blueprints(app: Flask) -> None:

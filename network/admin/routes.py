@@ -18,6 +18,7 @@ from network.admin.forms import (
 from network.auth import services as accounts
 from network.auth.models import Invitation, Role, User, UserStatus
 from network.extensions import db
+from network.people import services as people
 from network.permissions import require
 from network.programme import services as programme
 from network.programme.models import Cohort, MembershipRole, Organisation, ProgrammeEvent
@@ -75,6 +76,8 @@ def save_named(form, obj, taken_message: str):
     if isinstance(obj, Cohort):
         obj.description = obj.description or ""
     db.session.add(obj)
+    if isinstance(obj, Organisation):
+        people.reindex_organisation(obj)
     try:
         db.session.commit()
     except IntegrityError:  # created by someone else a moment ago
@@ -207,6 +210,7 @@ def edit_user(user_id: int):
         user.role = Role(form.role.data)
         user.organisation_id = form.organisation_id.data
         accounts.set_status(user, UserStatus(form.status.data))
+        people.reindex_user(user)
         db.session.commit()
         flash(_("The account is saved."), "success")
         return redirect(url_for("admin.users"))

@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from network.auth.forms import LanguageForm
 from network.core import bp
 from network.extensions import db
+from network.people import services as people
 from network.programme import services as programme
 from network.timeutil import local_today
 
@@ -17,7 +18,8 @@ def home():
         return render_template("core/welcome.html")
     cohort_ids = [m.cohort_id for m in current_user.memberships]
     events = programme.upcoming_events(cohort_ids, local_today())
-    return render_template("core/home.html", events=events)
+    counterparts = people.counterparts(current_user, {current_user.organisation_id})
+    return render_template("core/home.html", events=events, counterparts=counterparts)
 
 
 @bp.get("/healthz")

@@ -1,0 +1,4 @@
+"""Profiles, the cross-organisation directory, organisation pages and contact cards."""
+from flask import Blueprint
+
+bp = Blueprint("people", __name__)

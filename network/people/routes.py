@@ -1,0 +1,222 @@
+"""People views: thin — load, authorize, call a service, commit once, render or redirect."""
+from datetime import timedelta
+
+import click
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
+
+from network import permissions
+from network.extensions import db
+from network.labels import label
+from network.people import bp, services
+from network.people.forms import AvatarForm, ProfileForm
+from network.people.models import Area, Visibility
+from network.programme.models import OrganisationKind
+from network.timeutil import local_today, utcnow
+
+ACTIVITY_INTERVAL = timedelta(minutes=15)
+AVATAR_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.record_once
+def register_template_helpers(state) -> None:
+    state.app.jinja_env.globals.update(profile_url=profile_url, avatar_url=avatar_url)
+    state.app.jinja_env.filters["upper_first"] = upper_first
+
+
+def upper_first(text) -> str:
+    """The text with its first letter in upper case and the rest untouched ("HR", "IT och digitalisering")."""
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
+def profile_url(person) -> str:
+    """The profile page of a member (used by other features' templates)."""
+    return url_for("people.profile", handle=person.handle)
+
+
+def avatar_url(person) -> str | None:
+    """The cache-busting address of the member's picture, or None without one."""
+    profile = getattr(person, "profile", None)
+    if profile is None or not profile.avatar_etag:
+        return None
+    return url_for("people.avatar", handle=person.handle, v=profile.avatar_etag)
+
+
+@bp.after_app_request
+def record_activity(response):
+    """Note a member's last activity at most every 15 minutes (for "recently active"), on page views only."""
+    if request.method != "GET" or request.endpoint in (None, "static") or response.status_code >= 400:
+        return response
+    if not current_user.is_authenticated:
+        return response
+    now = utcnow()
+    stamp = session.get("active_at")
+    if stamp is None or now.timestamp() - stamp >= ACTIVITY_INTERVAL.total_seconds():
+        try:
+            services.touch_last_active(current_user.id, now)
+            db.session.commit()
+        except SQLAlchemyError:  # a missed activity stamp must not break the page
+            db.session.rollback()
+            current_app.logger.warning("Could not record activity of user %s", current_user.id, exc_info=True)
+            return response
+        session["active_at"] = now.timestamp()
+    return response
+
+
+@bp.get("/people")
+@login_required
+def directory():
+    options = services.directory_options()
+    query = services.parse_directory_query(request.args, options)
+    stmt = services.directory_stmt(query, local_today())
+    page = services.paginate_clamped(stmt, query.page, current_app.config["PER_PAGE"])
+    filters = directory_filters(options)
+    ignored = [text for name, text, _values, _all in filters if name in query.ignored]
+    return render_template("people/directory.html", page=page, query=query, filters=filters, ignored=ignored)
+
+
+def directory_filters(options: services.DirectoryOptions) -> list[tuple]:
+    """The directory's filter menus: (URL name, label, [(value, text)], whether "All" is offered)."""
+    def labelled(values) -> list[tuple]:
+        return [(v.value, upper_first(label(v))) for v in values]
+
+    return [
+        ("organisation", _("Organisation"), [(o.id, o.name) for o in options.organisations], True),
+        ("kind", _("Kind of organisation"), labelled(OrganisationKind), True),
+        ("municipality", _("Municipality"), [(m, m) for m in options.municipalities], True),
+        ("area", _("Area of responsibility"), labelled(Area), True),
+        ("cohort", _("Cohort"), [(c.id, c.name) for c in options.cohorts], True),
+        ("status", _("Status"), [("participant", _("Participant")), ("alumnus", _("Alumnus")), ("course_leader", _("Course leader"))], True),
+        ("sort", _("Sort by"), [("relevance", _("Relevance")), ("name", _("Name")), ("active", _("Recently active"))], False),
+    ]
+
+
+@bp.get("/people/organisations")
+@login_required
+def organisations():
+    return render_template("people/organisations.html", rows=services.organisations_with_listed_counts())
+
+
+@bp.get("/people/organisations/<int:organisation_id>")
+@login_required
+def organisation(organisation_id: int):
+    organisation = services.organisation_or_none(organisation_id) or abort(404)
+    query = services.DirectoryQuery(organisation=organisation.id, sort="name", page=services.page_number(request.args))
+    page = services.paginate_clamped(services.directory_stmt(query, local_today()), query.page, current_app.config["PER_PAGE"])
+    return render_template("people/organisation.html", organisation=organisation, page=page)
+
+
+@bp.get("/people/<handle>")
+@login_required
+def profile(handle: str):
+    member = services.member_by_handle(handle) or abort(404)
+    if not permissions.can_see_profile(current_user, member):
+        return render_template("people/profile_unlisted.html", member=member)
+    exclude = {current_user.organisation_id}
+    return render_template(
+        "people/profile.html", member=member, profile=services.profile_of(member),
+        attended=services.cohorts_attended(member, local_today()),
+        counterparts=services.counterparts(member, exclude), status=services.member_status(member, local_today()),
+    )
+
+
+def _visible_member(handle: str, with_programme: bool = True):
+    """The member whose full profile the viewer may see; 404 for unknown and unlisted members alike."""
+    member = services.member_by_handle(handle, with_programme)
+    if member is None or not permissions.can_see_profile(current_user, member):
+        abort(404)
+    return member
+
+
+@bp.get("/people/<handle>.vcf")
+@login_required
+def contact_card(handle: str):
+    """The member's vCard with only the details the viewer may see."""
+    member = _visible_member(handle)
+    card = services.vcard(member, show_email=permissions.can_see_email(current_user, member),
+                          show_phone=permissions.can_see_phone(current_user, member))
+    response = current_app.response_class(card, mimetype="text/vcard")
+    response.headers["Content-Disposition"] = f'attachment; filename="{member.handle}.vcf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/people/<handle>/avatar.jpg")
+@login_required
+def avatar(handle: str):
+    member = _visible_member(handle, with_programme=False)
+    picture = services.avatar_of(member.id) or abort(404)
+    response = current_app.response_class(picture.image, mimetype="image/jpeg")
+    response.set_etag(picture.etag)
+    response.headers["Cache-Control"] = f"private, max-age={AVATAR_MAX_AGE}, immutable"
+    return response.make_conditional(request)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    user = current_user._get_current_object()
+    form = ProfileForm(data=_form_data(user))
+    if form.validate_on_submit():
+        services.save_profile(
+            user, title=form.title.data or "", phone=form.phone.data or "",
+            email_visibility=Visibility(form.email_visibility.data), phone_visibility=Visibility(form.phone_visibility.data),
+            in_directory=form.in_directory.data, languages=form.languages.data or "", link=form.link.data or "",
+            bio=form.bio.data or "", areas=[Area(a) for a in form.areas.data or []],
+            keywords=services.parse_keywords(form.keywords.data),
+        )
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("people.profile", handle=user.handle))
+    status = 400 if form.errors else 200
+    return render_template("people/profile_form.html", form=form, avatar_form=AvatarForm(formdata=None), member=user), status
+
+
+def _form_data(user) -> dict:
+    profile = services.profile_of(user)
+    return {
+        "title": profile.title, "phone": profile.phone, "languages": profile.languages, "link": profile.link,
+        "in_directory": profile.in_directory, "bio": profile.bio_source,
+        "areas": [a.value for a in profile.area_values], "keywords": ", ".join(profile.keyword_values),
+        "email_visibility": profile.email_visibility.value, "phone_visibility": profile.phone_visibility.value,
+    }
+
+
+@bp.post("/profile/avatar")
+@login_required
+def upload_avatar():
+    user = current_user._get_current_object()
+    avatar_form = AvatarForm()
+    if avatar_form.validate_on_submit():
+        upload = avatar_form.avatar.data
+        try:
+            picture = services.normalise_avatar(upload.read(services.AVATAR_MAX_BYTES + 1), upload.filename or "")
+        except services.AvatarRejected as rejected:
+            avatar_form.avatar.errors.append(rejected.message)
+        else:
+            services.set_avatar(user, picture)
+            db.session.commit()
+            flash(_("Your profile picture is saved."), "success")
+            return redirect(url_for("people.edit_profile"))
+    form = ProfileForm(formdata=None, data=_form_data(user))
+    return render_template("people/profile_form.html", form=form, avatar_form=avatar_form, member=user), 400
+
+
+@bp.post("/profile/avatar/delete")
+@login_required
+def delete_avatar():
+    services.remove_avatar(current_user._get_current_object())
+    db.session.commit()
+    flash(_("Your profile picture is removed."), "success")
+    return redirect(url_for("people.edit_profile"))
+
+
+@bp.cli.command("reindex")
+def reindex_command():
+    """Rebuild the directory's search index from every profile (after a restore or a bulk import)."""
+    count = services.reindex_everyone()
+    db.session.commit()
+    click.echo(f"Search index rebuilt: {count} members listed.")

@@ -1,0 +1,538 @@
+"""Profiles, the directory's search and filters, counterparts and contact cards. Flush, never commit."""
+import hashlib
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import Float, Integer, Select, and_, column, exists, func, not_, select, text, update
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from network.auth.models import Role, User, UserStatus
+from network.extensions import db
+from network.labels import LABELS
+from network.people.models import Area, Avatar, Profile, ProfileArea, ProfileKeyword, Visibility
+from network.programme.models import Cohort, CohortMembership, MembershipRole, Organisation, OrganisationKind
+from network.text import render_markdown
+from network.timeutil import utcnow
+
+STATUSES = ("participant", "alumnus", "course_leader")
+SORTS = ("relevance", "name", "active")
+MAX_SEARCH_TERMS = 8
+COUNTERPARTS_SHOWN = 6
+
+
+# Profiles ----------------------------------------------------------------------
+
+def blank_profile() -> Profile:
+    """An unsaved profile with the defaults, for members who have not saved one yet."""
+    return Profile(
+        title="", phone="", email_visibility=Visibility.COHORT, phone_visibility=Visibility.COHORT,
+        in_directory=False, languages="", link="", bio_source="", bio_html="", areas=[], keywords=[],
+    )
+
+
+def profile_of(user: User) -> Profile:
+    """The member's saved profile, or an unsaved blank one (never added to the session)."""
+    return user.profile if user.profile is not None else blank_profile()
+
+
+def parse_keywords(raw: str) -> list[str]:
+    """Comma-separated keywords, trimmed, in lower case, without repeats, in the order given."""
+    seen: dict[str, None] = {}
+    for part in (raw or "").split(","):
+        keyword = " ".join(part.split()).lower()
+        if keyword:
+            seen.setdefault(keyword, None)
+    return list(seen)
+
+
+def save_profile(user: User, *, title: str, phone: str, email_visibility: Visibility,
+                 phone_visibility: Visibility, in_directory: bool, languages: str, link: str,
+                 bio: str, areas: list[Area], keywords: list[str]) -> Profile:
+    """Store the member's profile (sanitising the bio once) and bring the search index in step."""
+    profile = user.profile
+    if profile is None:
+        profile = blank_profile()
+        profile.user = user
+        db.session.add(profile)
+    profile.title, profile.phone, profile.languages, profile.link = title.strip(), phone.strip(), languages.strip(), link.strip()
+    profile.email_visibility, profile.phone_visibility = email_visibility, phone_visibility
+    profile.in_directory = in_directory
+    profile.bio_source, profile.bio_html = bio, render_markdown(bio)
+    _replace_children(profile.areas, [ProfileArea(area=a) for a in dict.fromkeys(areas)], lambda c: c.area)
+    _replace_children(profile.keywords, [ProfileKeyword(keyword=k) for k in keywords], lambda c: c.keyword)
+    profile.updated_at = utcnow()
+    db.session.flush()
+    reindex_users([user])
+    return profile
+
+
+def _replace_children(current: list, wanted: list, key) -> None:
+    """Make ``current`` hold ``wanted`` while keeping rows that stay (their keys are primary keys)."""
+    wanted_keys = {key(child) for child in wanted}
+    for child in [c for c in current if key(c) not in wanted_keys]:
+        current.remove(child)
+    kept = {key(child) for child in current}
+    current.extend(child for child in wanted if key(child) not in kept)
+
+
+def touch_last_active(user_id: int, now: datetime) -> None:
+    """Record that the member was active now (one UPDATE; members without a profile are skipped)."""
+    db.session.execute(update(Profile).where(Profile.user_id == user_id).values(last_active_at=now))
+
+
+# The full-text index -------------------------------------------------------------
+# One row per listed member in ``people_fts``: an FTS5 table on SQLite, a tsvector with a
+# GIN index on PostgreSQL (both created by the migration). Unlisted members have no row.
+
+INDEX_SQL = {
+    "sqlite": {
+        "delete": "DELETE FROM people_fts WHERE rowid = :id",
+        "insert": "INSERT INTO people_fts (rowid, document) VALUES (:id, :document)",
+        "search": "SELECT rowid AS user_id, bm25(people_fts) AS rank FROM people_fts WHERE people_fts MATCH :match",
+    },
+    "postgresql": {
+        "delete": "DELETE FROM people_fts WHERE user_id = :id",
+        "insert": "INSERT INTO people_fts (user_id, document) VALUES (:id, to_tsvector('simple', :document))",
+        "search": (
+            "SELECT user_id, -ts_rank(document, to_tsquery('simple', :match)) AS rank "
+            "FROM people_fts WHERE document @@ to_tsquery('simple', :match)"
+        ),
+    },
+}
+
+
+def _sql(name: str) -> str:
+    return INDEX_SQL[db.session.get_bind().dialect.name][name]
+
+
+def search_document(user: User) -> str:
+    """Everything the directory search looks at: name, title, organisation, areas (both languages), keywords, bio."""
+    profile = profile_of(user)
+    area_words = [area_label(area, locale) for area in profile.area_values for locale in ("sv", "en")]
+    parts = [user.name, profile.title, user.organisation.name, user.organisation.municipality,
+             " ".join(area_words), " ".join(profile.keyword_values), profile.languages, profile.bio_source]
+    return "\n".join(part for part in parts if part)
+
+
+def area_label(area: Area, locale: str) -> str:
+    """The area's name in ``locale`` (the index holds both, whoever's language the request has)."""
+    with force_locale(locale):
+        return str(LABELS[area])
+
+
+def is_listed(user: User) -> bool:
+    """Listed and findable: an active member who consented to the directory."""
+    return user.is_active and user.profile is not None and user.profile.in_directory
+
+
+def reindex_users(users: list[User]) -> None:
+    """Bring the search index in step with these members' names, organisations and profiles."""
+    if not users:
+        return
+    db.session.flush()
+    db.session.execute(text(_sql("delete")), [{"id": u.id} for u in users])
+    rows = [{"id": u.id, "document": search_document(u)} for u in users if is_listed(u)]
+    if rows:
+        db.session.execute(text(_sql("insert")), rows)
+
+
+def reindex_user(user: User) -> None:
+    """Bring the search index in step with one member (call after name, organisation or status changes)."""
+    db.session.flush()
+    db.session.expire(user, ["organisation"])  # organisation_id may have changed without the relationship
+    reindex_users([user])
+
+
+def reindex_everyone() -> int:
+    """Rebuild the whole index (rows of members no longer listed go too); returns how many are listed."""
+    db.session.execute(text("DELETE FROM people_fts"))
+    members = list(db.session.scalars(listed_members_stmt().options(
+        contains_eager(User.profile).selectinload(Profile.keywords))).unique())
+    reindex_users(members)
+    return len(members)
+
+
+def reindex_organisation(organisation: Organisation) -> None:
+    """Bring the index in step after an organisation's name or municipality changed."""
+    members = db.session.scalars(
+        select(User).where(User.organisation_id == organisation.id)
+        .options(joinedload(User.profile).selectinload(Profile.areas), joinedload(User.profile).selectinload(Profile.keywords))
+    ).unique().all()
+    reindex_users(list(members))
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a search, lower case, letters and digits only (safe in both query syntaxes)."""
+    return re.findall(r"[^\W_]+", (query or "").lower())[:MAX_SEARCH_TERMS]
+
+
+def _matches(terms: list[str]):
+    """A subquery of (user_id, rank) for members matching every term as a prefix; lower rank is better."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        match = " ".join(f'"{term}"*' for term in terms)
+    else:
+        match = " & ".join(f"{term}:*" for term in terms)
+    return (
+        text(_sql("search")).bindparams(match=match)
+        .columns(column("user_id", Integer), column("rank", Float)).subquery("fts")
+    )
+
+
+# The directory -------------------------------------------------------------------------
+
+@dataclass
+class DirectoryOptions:
+    """The values the directory's filters offer."""
+
+    organisations: list[Organisation]
+    cohorts: list[Cohort]
+
+    @property
+    def municipalities(self) -> list[str]:
+        return sorted({o.municipality for o in self.organisations}, key=str.lower)
+
+
+def directory_options() -> DirectoryOptions:
+    """Every organisation and cohort, for the filter menus."""
+    organisations = list(db.session.scalars(select(Organisation).order_by(func.lower(Organisation.name))))
+    cohorts = list(db.session.scalars(select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.name)))
+    return DirectoryOptions(organisations, cohorts)
+
+
+@dataclass
+class DirectoryQuery:
+    """A directory search as it appears in the URL; unknown values are dropped and named in ``ignored``."""
+
+    q: str = ""
+    organisation: int | None = None
+    kind: OrganisationKind | None = None
+    municipality: str | None = None
+    area: Area | None = None
+    cohort: int | None = None
+    status: str | None = None
+    sort: str = "relevance"
+    page: int = 1
+    ignored: list[str] = field(default_factory=list)
+
+    def url_args(self) -> dict:
+        """The filters as URL arguments (without the page), for links that keep the search."""
+        values = {"q": self.q, "organisation": self.organisation, "kind": self.kind, "municipality": self.municipality,
+                  "area": self.area, "cohort": self.cohort, "status": self.status,
+                  "sort": None if self.sort == "relevance" else self.sort}
+        return {key: str(value) for key, value in values.items() if value not in (None, "")}
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.url_args().keys() - {"sort"})
+
+
+def _int_or_none(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def parse_directory_query(args, options: DirectoryOptions) -> DirectoryQuery:
+    """Read the search from URL arguments, ignoring (and naming) values that match nothing."""
+    query = DirectoryQuery(q=args.get("q", "").strip()[:200])
+    checks = {
+        "organisation": lambda v: _known(_int_or_none(v), {o.id for o in options.organisations}),
+        "kind": lambda v: _known(v, {k.value for k in OrganisationKind}, OrganisationKind),
+        "municipality": lambda v: _known(v, set(options.municipalities)),
+        "area": lambda v: _known(v, {a.value for a in Area}, Area),
+        "cohort": lambda v: _known(_int_or_none(v), {c.id for c in options.cohorts}),
+        "status": lambda v: _known(v, set(STATUSES)),
+        "sort": lambda v: _known(v, set(SORTS)),
+    }
+    for name, check in checks.items():
+        raw = args.get(name, "").strip()
+        if not raw:
+            continue
+        value = check(raw)
+        if value is None:
+            query.ignored.append(name)
+        else:
+            setattr(query, name, value)
+    query.page = page_number(args)
+    return query
+
+
+def page_number(args) -> int:
+    """The page asked for in the URL; 1 when missing or not a number."""
+    return max(_int_or_none(args.get("page", "").strip()) or 1, 1)
+
+
+def _known(value, allowed: set, convert=None):
+    if value is None or value not in allowed:
+        return None
+    return convert(value) if convert else value
+
+
+def listed_members_stmt() -> Select:
+    """Active members who consented to the directory, with what a directory entry shows loaded."""
+    return (
+        select(User)
+        .join(Profile, Profile.user_id == User.id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(Profile.in_directory.is_(True), User.status == UserStatus.ACTIVE)
+        .options(
+            contains_eager(User.organisation),
+            contains_eager(User.profile).selectinload(Profile.areas),
+            selectinload(User.memberships).joinedload(CohortMembership.cohort),
+        )
+    )
+
+
+def status_condition(status: str, today: date):
+    """SQL for a member's programme status: participant, alumnus (every cohort ended) or course leader."""
+    if status == "course_leader":
+        return User.role == Role.COURSE_LEADER
+    in_some = exists().where(CohortMembership.user_id == User.id, CohortMembership.role == MembershipRole.PARTICIPANT)
+    in_ongoing = exists(
+        select(CohortMembership.id).join(Cohort, Cohort.id == CohortMembership.cohort_id).where(
+            CohortMembership.user_id == User.id, CohortMembership.role == MembershipRole.PARTICIPANT,
+            Cohort.ends_on >= today,
+        )
+    )
+    alumnus = and_(in_some, not_(in_ongoing))
+    return and_(User.role == Role.PARTICIPANT, alumnus if status == "alumnus" else not_(alumnus))
+
+
+def directory_stmt(query: DirectoryQuery, today: date) -> Select:
+    """The listed members matching the search and filters, in the chosen order."""
+    stmt = listed_members_stmt()
+    if query.organisation is not None:
+        stmt = stmt.where(User.organisation_id == query.organisation)
+    if query.kind is not None:
+        stmt = stmt.where(Organisation.kind == query.kind)
+    if query.municipality is not None:
+        stmt = stmt.where(Organisation.municipality == query.municipality)
+    if query.area is not None:
+        stmt = stmt.where(exists().where(ProfileArea.user_id == User.id, ProfileArea.area == query.area))
+    if query.cohort is not None:
+        stmt = stmt.where(exists().where(CohortMembership.user_id == User.id, CohortMembership.cohort_id == query.cohort))
+    if query.status is not None:
+        stmt = stmt.where(status_condition(query.status, today))
+    terms = search_terms(query.q)
+    order = [func.lower(User.name), User.id]
+    if terms:
+        matches = _matches(terms)
+        stmt = stmt.join(matches, matches.c.user_id == User.id)
+        if query.sort == "relevance":
+            order = [matches.c.rank, *order]
+    if query.sort == "active":
+        order = [Profile.last_active_at.is_(None), Profile.last_active_at.desc(), *order]
+    return stmt.order_by(*order)
+
+
+def paginate_clamped(stmt: Select, page: int, per_page: int):
+    """A page of results; a page past the end gives the last page."""
+    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+    if result.pages and page > result.pages:
+        result = db.paginate(stmt, page=result.pages, per_page=per_page, error_out=False, count=True)
+    return result
+
+
+def member_status(user: User, today: date) -> str | None:
+    """The member's programme status as the directory names it (None for administrators)."""
+    if user.role == Role.COURSE_LEADER:
+        return "course_leader"
+    if user.role == Role.PARTICIPANT:
+        return "alumnus" if user.is_alumnus(today) else "participant"
+    return None
+
+
+# Profiles and counterparts -------------------------------------------------------
+
+def member_by_handle(handle: str, with_programme: bool = True) -> User | None:
+    """The member with this handle, with everything the profile page shows loaded (cohorts and events optional)."""
+    stmt = select(User).where(User.handle == handle).options(
+        joinedload(User.organisation),
+        joinedload(User.profile).selectinload(Profile.areas),
+        joinedload(User.profile).selectinload(Profile.keywords),
+    )
+    if with_programme:
+        stmt = stmt.options(
+            selectinload(User.memberships).joinedload(CohortMembership.cohort).selectinload(Cohort.events)
+        )
+    return db.session.scalars(stmt).unique().one_or_none()
+
+
+def counterparts(member: User, exclude_organisations: set[int], limit: int = COUNTERPARTS_SHOWN) -> list[tuple[User, int, int]]:
+    """Listed members elsewhere sharing an area of responsibility with ``member``, with (areas, keywords) shared.
+
+    Ranked by shared areas, then shared keywords, then name; never from ``exclude_organisations``.
+    """
+    profile = profile_of(member)
+    areas, keywords = profile.area_values, profile.keyword_values
+    if not areas:
+        return []
+    area_hits = (
+        select(ProfileArea.user_id, func.count().label("shared"))
+        .where(ProfileArea.area.in_(areas)).group_by(ProfileArea.user_id).subquery("area_hits")
+    )
+    keyword_hits = (
+        select(ProfileKeyword.user_id, func.count().label("shared"))
+        .where(ProfileKeyword.keyword.in_(keywords or [""])).group_by(ProfileKeyword.user_id).subquery("keyword_hits")
+    )
+    shared_keywords = func.coalesce(keyword_hits.c.shared, 0)
+    stmt = (
+        listed_members_stmt()
+        .add_columns(area_hits.c.shared, shared_keywords)
+        .join(area_hits, area_hits.c.user_id == User.id)
+        .outerjoin(keyword_hits, keyword_hits.c.user_id == User.id)
+        .where(User.id != member.id, User.organisation_id.not_in(exclude_organisations | {member.organisation_id}))
+        .order_by(area_hits.c.shared.desc(), shared_keywords.desc(), func.lower(User.name), User.id)
+        .limit(limit)
+    )
+    return [(user, areas_shared, keywords_shared) for user, areas_shared, keywords_shared in db.session.execute(stmt)]
+
+
+def cohorts_attended(member: User, today: date) -> list[tuple[Cohort, list]]:
+    """The member's cohorts (newest first), each with its conferences and study trips that have begun."""
+    cohorts = sorted(member.cohorts(), key=lambda c: c.starts_on, reverse=True)
+    return [(c, [e for e in c.events if e.starts_on <= today]) for c in cohorts]
+
+
+def organisations_with_listed_counts() -> list[tuple[Organisation, int]]:
+    """Every organisation with how many of its members are listed in the directory, by name."""
+    listed = (
+        select(User.organisation_id, func.count().label("listed"))
+        .join(Profile, Profile.user_id == User.id)
+        .where(Profile.in_directory.is_(True), User.status == UserStatus.ACTIVE)
+        .group_by(User.organisation_id).subquery("listed")
+    )
+    stmt = (
+        select(Organisation, func.coalesce(listed.c.listed, 0))
+        .outerjoin(listed, listed.c.organisation_id == Organisation.id)
+        .order_by(func.lower(Organisation.name))
+    )
+    return [(organisation, count) for organisation, count in db.session.execute(stmt)]
+
+
+def organisation_or_none(organisation_id: int) -> Organisation | None:
+    """An organisation by id."""
+    return db.session.get(Organisation, organisation_id)
+
+
+# Contact cards ------------------------------------------------------------------
+
+def _vcard_escape(value: str) -> str:
+    for raw, escaped in (("\\", "\\\\"), (",", "\\,"), (";", "\\;"), ("\r\n", "\\n"), ("\n", "\\n"), ("\r", "\\n")):
+        value = value.replace(raw, escaped)
+    return value
+
+
+def vcard(member: User, *, show_email: bool, show_phone: bool) -> str:
+    """A vCard 3.0 with the member's name and work details, and only the contact details allowed."""
+    profile = profile_of(member)
+    given, _, family = member.name.rpartition(" ")
+    lines = ["BEGIN:VCARD", "VERSION:3.0", f"FN:{_vcard_escape(member.name)}",
+             f"N:{_vcard_escape(family)};{_vcard_escape(given)};;;",
+             f"ORG:{_vcard_escape(member.organisation.name)}"]
+    if profile.title:
+        lines.append(f"TITLE:{_vcard_escape(profile.title)}")
+    if show_email:
+        lines.append(f"EMAIL;TYPE=INTERNET,WORK:{_vcard_escape(member.email)}")
+    if show_phone and profile.phone:
+        lines.append(f"TEL;TYPE=WORK,VOICE:{_vcard_escape(profile.phone)}")
+    if profile.link:
+        lines.append(f"URL:{_vcard_escape(profile.link)}")
+    lines.append("END:VCARD")
+    return "\r\n".join(lines) + "\r\n"
+
+
+# Avatars ------------------------------------------------------------------------
+
+AVATAR_SIZE = 256
+AVATAR_MAX_BYTES = 5 * 1024 * 1024
+AVATAR_MAX_PIXELS = 40_000_000  # far above any camera photo, far below a decompression bomb
+AVATAR_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+
+
+class AvatarRejected(ValueError):
+    """The upload is not an image we accept; ``message`` says why, for the form."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def normalise_avatar(data: bytes, filename: str) -> bytes:
+    """A square JPEG of AVATAR_SIZE pixels without metadata, from a JPEG, PNG or WebP upload.
+
+    Raises AvatarRejected for files that are too large, not images, of another type than
+    their name says, or with more pixels than AVATAR_MAX_PIXELS (decompression bombs).
+    """
+    if len(data) > AVATAR_MAX_BYTES:
+        raise AvatarRejected(_l("The picture may be at most 5 MB."))
+    expected = AVATAR_FORMATS.get(filename.rsplit(".", 1)[-1].lower() if "." in filename else "")
+    if expected is None:
+        raise AvatarRejected(_l("Upload a JPEG, PNG or WebP picture."))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP"]) as image:
+                _check_image(image, expected)
+                return _square_jpeg(image)
+        except AvatarRejected:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise AvatarRejected(_l("The picture has too many pixels."))
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise AvatarRejected(_l("The file is not a picture we can read. Upload a JPEG, PNG or WebP picture."))
+
+
+def _check_image(image: Image.Image, expected: str) -> None:
+    if image.format != expected:
+        raise AvatarRejected(_l("The file's content does not match its name. Upload a JPEG, PNG or WebP picture."))
+    width, height = image.size
+    if width * height > AVATAR_MAX_PIXELS:
+        raise AvatarRejected(_l("The picture has too many pixels."))
+
+
+def _square_jpeg(image: Image.Image) -> bytes:
+    image.load()
+    image = ImageOps.exif_transpose(image)  # keep the orientation before the metadata goes
+    if image.mode in ("RGBA", "LA", "P"):
+        image = image.convert("RGBA")
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image, mask=image.getchannel("A"))
+        image = background
+    image = ImageOps.fit(image.convert("RGB"), (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+    output = io.BytesIO()
+    image.save(output, "JPEG", quality=85, optimize=True)  # no exif=, no icc: metadata is dropped
+    return output.getvalue()
+
+
+def set_avatar(user: User, jpeg: bytes) -> None:
+    """Store the member's new picture; its ETag changes so caches fetch it anew."""
+    profile = user.profile
+    if profile is None:
+        profile = blank_profile()
+        profile.user = user
+        db.session.add(profile)
+    avatar = db.session.get(Avatar, user.id) or Avatar(user_id=user.id)
+    avatar.image, avatar.etag, avatar.updated_at = jpeg, hashlib.sha256(jpeg).hexdigest()[:32], utcnow()
+    db.session.add(avatar)
+    profile.avatar_etag = avatar.etag
+    db.session.flush()
+
+
+def remove_avatar(user: User) -> None:
+    """Delete the member's picture."""
+    avatar = db.session.get(Avatar, user.id)
+    if avatar is not None:
+        db.session.delete(avatar)
+    if user.profile is not None:
+        user.profile.avatar_etag = None
+    db.session.flush()
+
+
+def avatar_of(user_id: int) -> Avatar | None:
+    """The stored picture of a member."""
+    return db.session.get(Avatar, user_id)

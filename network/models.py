@@ -6,3 +6,14 @@ from network.programme.models import (  # noqa: F401
     Organisation,
     ProgrammeEvent,
 )
+from network.forum.models import (  # noqa: F401
+    EmailPreference,
+    Notification,
+    Post,
+    PostRevision,
+    ReadState,
+    Theme,
+    ThemeWatch,
+    Thread,
+    ThreadWatch,
+)

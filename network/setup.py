@@ -66,7 +66,7 @@ def select_locale() -> str:
 
 
 # One package per feature; each package's __init__ holds its blueprint.
-FEATURES = ("core", "auth", "programme", "admin")
+FEATURES = ("core", "auth", "programme", "admin", "forum")
 
 
 def register_blueprints(app: Flask) -> None:
@@ -177,6 +177,7 @@ def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from network.auth.commands import create_user_command, invite_command
     from network.demo import seed_demo_command
+    from network.forum.commands import notify_group
 
-    for command in (create_user_command, invite_command, seed_demo_command):
+    for command in (create_user_command, invite_command, seed_demo_command, notify_group):
         app.cli.add_command(command)

@@ -144,11 +144,12 @@ def _render_thread(thread, form: ReplyForm, number: int):
         if post is not None and post.thread_id == thread.id and post.status.value == "visible":
             form.body.data = services.quote(post)
     services.mark_read(current_user, thread, page.items)
-    db.session.commit()
-    return render_template(
+    html = render_template(
         "forum/thread.html", thread=thread, page=page, form=form,
         watch=services.thread_watch_level(current_user, thread),
     )
+    db.session.commit()  # after rendering: a commit expires the loaded posts
+    return html
 
 
 @bp.post("/threads/<int:thread_id>/watch/<level>")

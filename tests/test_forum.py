@@ -454,7 +454,14 @@ def test_search_finds_titles_and_posts_with_highlighted_snippets(client, people,
     body = page_text(client.get("/search?q=hemtjänst"))
     assert "2 inlägg hittades" in body
     assert "<mark>Innovationskraft</mark>" not in body and "<mark>hemtjänsten</mark>" in body
-    assert "<mark>Hemtjänsten</mark>" in body and "<script>" not in body and "&lt;script&gt;" in body
+    assert "<mark>Hemtjänsten</mark>" in body and "<script>" not in body and "alert(1)" in body
+
+
+def test_search_snippets_are_escaped_around_the_highlights(app):
+    from network.forum.routes import highlight
+
+    marked = f"{services.MARK_START}ord{services.MARK_END} <img src=x onerror=alert(1)>"
+    assert str(highlight(marked)) == "<mark>ord</mark> &lt;img src=x onerror=alert(1)&gt;"
 
 
 def test_search_filters_by_theme_author_and_date(client, people, theme):

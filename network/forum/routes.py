@@ -1,6 +1,4 @@
 """Discussion views: thin — load, authorize, call a service, commit once, render or redirect."""
-from math import ceil
-
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -126,13 +124,8 @@ def thread(thread_id: int):
             page_number = services.page_of_post(current_user, thread, target, per_page())
             return redirect(url_for("forum.thread", thread_id=thread.id, page=page_number, _anchor=f"post-{target}"))
     if request.method == "POST":  # the form had errors: show it under the newest posts
-        number = _last_page(thread)
+        number = services.page_of_post(current_user, thread, None, per_page())
     return _render_thread(thread, form, number or 1)
-
-
-def _last_page(thread) -> int:
-    total = services.page_of_post(current_user, thread, 2**62, 1) - 1
-    return max(1, ceil(total / per_page()))
 
 
 def _render_thread(thread, form: ReplyForm, number: int):

@@ -233,12 +233,12 @@ def first_unread_post_id(viewer: User, thread: Thread) -> int | None:
     )
 
 
-def page_of_post(viewer: User, thread: Thread, post_id: int, per_page: int) -> int:
-    """The page of the thread (as the viewer sees it) on which the post appears."""
-    before = db.session.scalar(
-        select(func.count(Post.id)).where(Post.thread_id == thread.id, visibility(viewer).listed, Post.id < post_id)
-    )
-    return before // per_page + 1
+def page_of_post(viewer: User, thread: Thread, post_id: int | None, per_page: int) -> int:
+    """The page of the thread (as the viewer sees it) on which the post appears; None: the last page."""
+    stmt = select(func.count(Post.id)).where(Post.thread_id == thread.id, visibility(viewer).listed)
+    if post_id is None:
+        return max(1, -(-db.session.scalar(stmt) // per_page))
+    return db.session.scalar(stmt.where(Post.id < post_id)) // per_page + 1
 
 
 def mark_read(viewer: User, thread: Thread, posts: list[Post]) -> None:

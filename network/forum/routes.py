@@ -297,13 +297,19 @@ def edit_theme(slug: str | None):
     return render_template("forum/theme_form.html", form=form, theme=theme)
 
 
+def managed_theme(slug: str, value: str, allowed: tuple[str, str]) -> Theme:
+    """The theme a management action names, for those who may manage themes; 404 for unknown values."""
+    require(permissions.can_manage_themes(current_user))
+    theme = theme_or_404(slug)
+    if value not in allowed:
+        abort(404)
+    return theme
+
+
 @bp.post("/themes/<slug>/move/<direction>")
 @login_required
 def move_theme(slug: str, direction: str):
-    require(permissions.can_manage_themes(current_user))
-    theme = theme_or_404(slug)
-    if direction not in ("up", "down"):
-        abort(404)
+    theme = managed_theme(slug, direction, ("up", "down"))
     services.move_theme(theme, -1 if direction == "up" else 1)
     db.session.commit()
     return redirect(url_for("forum.manage_themes"))
@@ -312,10 +318,7 @@ def move_theme(slug: str, direction: str):
 @bp.post("/themes/<slug>/archive/<state>")
 @login_required
 def archive_theme(slug: str, state: str):
-    require(permissions.can_manage_themes(current_user))
-    theme = theme_or_404(slug)
-    if state not in ("on", "off"):
-        abort(404)
+    theme = managed_theme(slug, state, ("on", "off"))
     services.set_archived(theme, state == "on")
     db.session.commit()
     flash(_("The theme is archived.") if state == "on" else _("The theme is open again."), "success")

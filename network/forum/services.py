@@ -421,44 +421,39 @@ def theme_watch_level(user: User, theme: Theme) -> WatchLevel | None:
 
 def set_thread_watch(user: User, thread: Thread, level: WatchLevel | None) -> None:
     """Watch, mute or stop following a thread."""
-    watch = _watch(user.id, thread.id)
-    if level is None:
-        if watch is not None:
-            db.session.delete(watch)
-    elif watch is None:
-        db.session.add(ThreadWatch(user_id=user.id, thread_id=thread.id, level=level))
-    else:
-        watch.level = level
-    db.session.flush()
+    _set_watch(ThreadWatch, ThreadWatch.thread_id, user, thread.id, level)
 
 
 def set_theme_watch(user: User, theme: Theme, level: WatchLevel | None) -> None:
     """Watch (new threads are notified), mute or stop following a theme."""
-    watch = db.session.scalar(
-        select(ThemeWatch).where(ThemeWatch.user_id == user.id, ThemeWatch.theme_id == theme.id)
-    )
+    _set_watch(ThemeWatch, ThemeWatch.theme_id, user, theme.id, level)
+
+
+def _set_watch(model, target_column, user: User, target_id: int, level: WatchLevel | None) -> None:
+    watch = db.session.scalar(select(model).where(model.user_id == user.id, target_column == target_id))
     if level is None:
         if watch is not None:
             db.session.delete(watch)
     elif watch is None:
-        db.session.add(ThemeWatch(user_id=user.id, theme_id=theme.id, level=level))
+        db.session.add(model(user_id=user.id, level=level, **{target_column.key: target_id}))
     else:
         watch.level = level
     db.session.flush()
 
 
 def _thread_watchers(thread: Thread, exclude: User) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(ThreadWatch, ThreadWatch.user_id == User.id)
-        .where(ThreadWatch.thread_id == thread.id, ThreadWatch.level == WatchLevel.WATCHING, User.id != exclude.id)
-        .options(selectinload(User.memberships))
-    ))
+    return _watchers(ThreadWatch, ThreadWatch.thread_id == thread.id, exclude)
 
 
 def _theme_watchers(theme: Theme, exclude: User) -> list[User]:
+    return _watchers(ThemeWatch, ThemeWatch.theme_id == theme.id, exclude)
+
+
+def _watchers(model, target, exclude: User) -> list[User]:
+    """Members watching (not muting) the target, with their memberships for the visibility check."""
     return list(db.session.scalars(
-        select(User).join(ThemeWatch, ThemeWatch.user_id == User.id)
-        .where(ThemeWatch.theme_id == theme.id, ThemeWatch.level == WatchLevel.WATCHING, User.id != exclude.id)
+        select(User).join(model, model.user_id == User.id)
+        .where(target, model.level == WatchLevel.WATCHING, User.id != exclude.id)
         .options(selectinload(User.memberships))
     ))
 

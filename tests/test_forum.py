@@ -134,6 +134,7 @@ def test_member_starts_a_thread_and_replies(client, people, theme):
     response = client.post(f"/threads/{thread.id}", data={"body": "Jag pratade öppet om det på en **APT**."})
     assert response.status_code == 302
     body = page_text(client.get(f"/threads/{thread.id}?page=1"))
+    assert "<script" not in body  # works without JavaScript; the CSP forbids inline script anyway
     assert "Rollbyte till chef" in body and "<strong>APT</strong>" in body and "Anna Lindqvist" in body
     assert services.thread_watch_level(people["member"], thread) == WatchLevel.WATCHING
 
@@ -311,6 +312,15 @@ def test_mentions_in_code_and_of_unknown_handles_are_plain_text(people, theme):
     assert notifications_of(people["member"]) == []
 
 
+def test_editing_in_a_mention_notifies_once(client, people, theme):
+    thread = new_thread(people["author"], theme)
+    post = reply(people["author"], thread, "Utan omnämnande")
+    login_as(client, people["author"])
+    for _ in range(2):
+        client.post(f"/posts/{post.id}/edit", data={"body": f"Nu med @{people['member'].handle}"})
+    assert [n.kind.value for n in notifications_of(people["member"])] == ["mention"]
+
+
 # Watching and notifications ------------------------------------------------------------------
 
 def test_repliers_watch_and_get_notified_of_replies_unless_muted(client, people, theme):
@@ -341,6 +351,17 @@ def test_watched_theme_notifies_new_threads_visible_to_the_watcher(client, peopl
     login_as(client, people["outsider"])
     body = page_text(client.get("/notifications"))
     assert "Ny tråd i Ungt ledarskap i test: ”För alla”" in body and "Bara kullen" not in body
+
+
+def test_muted_theme_silences_replies_but_not_mentions(client, people, theme):
+    member = people["member"]
+    thread = new_thread(member, theme)
+    login_as(client, member)
+    client.post(f"/themes/{theme.slug}/watch/muted")
+    assert "Du har tystat det här" in page_text(client.get(f"/themes/{theme.slug}"))
+    reply(people["author"], thread, "Ett vanligt svar")
+    reply(people["author"], thread, f"Men @{member.handle}, vad säger du?")
+    assert [n.kind.value for n in notifications_of(member)] == ["mention"]
 
 
 def test_notifications_are_marked_read_one_by_one_or_all(client, people, theme):

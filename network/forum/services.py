@@ -461,7 +461,8 @@ def _watchers(model, target, exclude: User) -> list[User]:
 # Notifications --------------------------------------------------------------------------------
 
 def _notify(post: Post, recipients: list[User], kind: NotificationKind) -> None:
-    """One notice per recipient and post, only for those who may see the thread and have not muted it."""
+    """One notice per recipient and post, only for those who may see the thread and have not muted it
+    (nor its theme, except for mentions)."""
     candidates = {u.id: u for u in recipients if u.is_active and can_see_thread(u, post.thread)}
     if not candidates:
         return
@@ -471,6 +472,13 @@ def _notify(post: Post, recipients: list[User], kind: NotificationKind) -> None:
             ThreadWatch.user_id.in_(candidates),
         )
     ))
+    if kind != NotificationKind.MENTION:  # a muted theme is quiet, but being addressed still comes through
+        muted |= set(db.session.scalars(
+            select(ThemeWatch.user_id).where(
+                ThemeWatch.theme_id == post.thread.theme_id, ThemeWatch.level == WatchLevel.MUTED,
+                ThemeWatch.user_id.in_(candidates),
+            )
+        ))
     already = set(db.session.scalars(
         select(Notification.user_id).where(Notification.post_id == post.id, Notification.user_id.in_(candidates))
     ))

@@ -14,8 +14,7 @@ from network.extensions import db
 from network.forum import digests, services
 from network.programme.models import Cohort
 from network.forum.models import (
-    EmailFrequency, EmailPreference, Notification, Post, PostRevision, PostStatus, Theme, Thread, ThreadWatch,
-    WatchLevel,
+    EmailFrequency, Notification, Post, PostRevision, PostStatus, Theme, Thread, WatchLevel,
 )
 from network.text import render_markdown
 from network.timeutil import utcnow

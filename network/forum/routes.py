@@ -57,7 +57,8 @@ def send_immediate_emails() -> None:
 @bp.get("/themes")
 @login_required
 def themes():
-    return render_template("forum/themes.html", rows=services.theme_overview(current_user))
+    return render_template("forum/themes.html", rows=services.theme_overview(current_user),
+                           archived=services.archived_themes())
 
 
 @bp.get("/themes/<slug>")

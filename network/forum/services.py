@@ -88,6 +88,13 @@ def themes(include_archived: bool = False) -> list[Theme]:
     return list(db.session.scalars(stmt))
 
 
+def archived_themes() -> list[Theme]:
+    """Archived themes, still readable, in their chosen order."""
+    return list(db.session.scalars(
+        select(Theme).where(Theme.archived_at.is_not(None)).order_by(Theme.position, Theme.id)
+    ))
+
+
 def theme_by_slug(slug: str) -> Theme | None:
     """The theme with this slug, archived or not."""
     return db.session.scalar(select(Theme).where(Theme.slug == slug))

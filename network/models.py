@@ -7,3 +7,14 @@ from network.programme.models import (  # noqa: F401
     ProgrammeEvent,
 )
 from network.people.models import Avatar, Profile, ProfileArea, ProfileKeyword  # noqa: F401
+from network.forum.models import (  # noqa: F401
+    EmailPreference,
+    Notification,
+    Post,
+    PostRevision,
+    ReadState,
+    Theme,
+    ThemeWatch,
+    Thread,
+    ThreadWatch,
+)

@@ -138,3 +138,62 @@ def can_see_profile(user, member: User) -> bool:
 def can_edit_profile(user, member: User) -> bool:
     """Edits a profile: only its member."""
     return is_self(user, member)
+
+# Discussion ------------------------------------------------------------------
+
+def can_manage_themes(user) -> bool:
+    """May create, rename, reorder and archive themes: administrators and course leaders."""
+    return is_admin(user) or is_course_leader(user)
+
+
+def can_see_thread(user, thread) -> bool:
+    """Sees a thread: network-wide ones for every member; cohort ones for that cohort and admins.
+
+    Mirrors the query filter in ``forum.services.visibility`` for single objects (mentions).
+    """
+    if not is_member(user):
+        return False
+    return thread.cohort_id is None or is_admin(user) or any(
+        m.cohort_id == thread.cohort_id for m in user.memberships
+    )
+
+
+def can_moderate_thread(user, thread) -> bool:
+    """A moderator of the thread: admins; course leaders for network threads and their cohorts'."""
+    if is_admin(user):
+        return True
+    if not is_course_leader(user):
+        return False
+    return thread.cohort_id is None or any(
+        m.cohort_id == thread.cohort_id and m.role == MembershipRole.COURSE_LEADER for m in user.memberships
+    )
+
+
+def can_start_thread(user, theme) -> bool:
+    """May open a thread in the theme: every member, while the theme is not archived."""
+    return is_member(user) and not theme.archived
+
+
+def can_reply(user, thread) -> bool:
+    """May reply: every member who sees the thread, unless it is locked."""
+    return is_member(user) and not thread.locked
+
+
+def can_edit_post(user, post) -> bool:
+    """Authors edit their own posts while the post stands and the thread is open."""
+    from network.forum.models import PostStatus
+
+    return (
+        is_member(user) and post.author_id == user.id and not post.thread.locked
+        and post.status in (PostStatus.VISIBLE, PostStatus.PENDING)
+    )
+
+
+def can_delete_post(user, post) -> bool:
+    """Authors remove their own posts (softly: a placeholder says the author removed it)."""
+    return can_edit_post(user, post)
+
+
+def can_see_revisions(user, post) -> bool:
+    """Earlier versions of a post are for moderators."""
+    return can_moderate_thread(user, post.thread)

@@ -66,7 +66,14 @@ def select_locale() -> str:
 
 
 # One package per feature; each package's __init__ holds its blueprint.
-FEATURES = ("core", "auth", "programme", "admin", "people")
+FEATURES = (
+    "core",
+    "auth",
+    "programme",
+    "admin",
+    "people",
+    "forum",
+)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -177,6 +184,14 @@ def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from network.auth.commands import create_user_command, invite_command
     from network.demo import prepare_command, seed_demo_command
+    from network.forum.commands import notify_group
 
-    for command in (create_user_command, invite_command, seed_demo_command, prepare_command):
+    commands = (
+        create_user_command,
+        invite_command,
+        seed_demo_command,
+        prepare_command,
+        notify_group,
+    )
+    for command in commands:
         app.cli.add_command(command)

@@ -117,7 +117,10 @@ class DemoData:
 
 
 # Each feature may add demo content: a module with `seed(rng, data: DemoData)`.
-FEATURE_SEEDERS: tuple[str, ...] = ("network.people.demo",)
+FEATURE_SEEDERS: tuple[str, ...] = (
+    "network.people.demo",
+    "network.forum.demo",
+)
 
 
 def seed_features(rng: random.Random, data: DemoData) -> None:

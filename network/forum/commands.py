@@ -1,0 +1,24 @@
+"""`flask notify send-digests`: notification emails, meant to run from cron every few minutes."""
+import click
+from flask.cli import with_appcontext
+
+from network.extensions import db
+from network.forum.digests import send_notification_emails
+from network.forum.models import EmailFrequency
+from network.timeutil import utcnow
+from network.urls import url_context
+
+
+@click.group("notify")
+def notify_group():
+    """Notification emails."""
+
+
+@notify_group.command("send-digests")
+@with_appcontext
+def send_digests_command():
+    """Send immediate notices and the daily and weekly digests that are due."""
+    with url_context():
+        sent = send_notification_emails(tuple(EmailFrequency), utcnow())
+    db.session.commit()
+    click.echo(f"Sent {sent} email(s).")

@@ -1,0 +1,196 @@
+"""Discussion models: themes, threads, posts and their revisions, watches, read state, notifications."""
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from network.auth.models import User
+from network.extensions import db
+from network.programme.models import Cohort, enum_column
+from network.timeutil import UTCDateTime, utcnow
+
+
+class PostStatus(enum.StrEnum):
+    VISIBLE = "visible"
+    PENDING = "pending"  # awaiting a moderator's approval (moderation issue)
+    HIDDEN = "hidden"  # hidden by a moderator
+    DELETED_BY_AUTHOR = "deleted_by_author"
+
+
+class WatchLevel(enum.StrEnum):
+    WATCHING = "watching"
+    MUTED = "muted"
+
+
+class NotificationKind(enum.StrEnum):
+    REPLY = "reply"
+    MENTION = "mention"
+    NEW_THREAD = "new_thread"
+
+
+class EmailFrequency(enum.StrEnum):
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    NONE = "none"
+
+
+class Theme(db.Model):
+    """A discussion theme of the programme, named and described in Swedish and English."""
+
+    __tablename__ = "theme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_sv: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    description_sv: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def name(self, language: str) -> str:
+        """The theme's name in ``language`` (Swedish unless English is asked for)."""
+        return self.name_en if str(language) == "en" and self.name_en else self.name_sv
+
+    def description(self, language: str) -> str:
+        """The theme's description in ``language``."""
+        return self.description_en if str(language) == "en" and self.description_en else self.description_sv
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class Thread(db.Model):
+    """A discussion in a theme: for the whole network, or for one cohort only."""
+
+    __tablename__ = "thread"
+    __table_args__ = (Index("ix_thread_theme_activity", "theme_id", "pinned", "last_activity_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="RESTRICT"))
+    # None: the whole network; otherwise only that cohort's members, its course leaders and admins.
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    theme: Mapped[Theme] = relationship()
+    cohort: Mapped[Cohort | None] = relationship()
+    author: Mapped[User | None] = relationship()
+
+
+class Post(db.Model):
+    """One message in a thread; the opening post carries the thread's question."""
+
+    __tablename__ = "post"
+    __table_args__ = (Index("ix_post_thread_id_id", "thread_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("thread.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    opening: Mapped[bool] = mapped_column(Boolean, default=False)
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[PostStatus] = mapped_column(enum_column(PostStatus, "post_status"), default=PostStatus.VISIBLE)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    thread: Mapped[Thread] = relationship()
+    author: Mapped[User | None] = relationship()
+    revisions: Mapped[list["PostRevision"]] = relationship(
+        back_populates="post", cascade="all, delete-orphan", order_by="PostRevision.id"
+    )
+
+
+class PostRevision(db.Model):
+    """An earlier text of a post, kept whenever the post is edited."""
+
+    __tablename__ = "post_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post: Mapped[Post] = relationship(back_populates="revisions")
+    editor: Mapped[User | None] = relationship()
+
+
+class ThreadWatch(db.Model):
+    """A member watching (or muting) a thread."""
+
+    __tablename__ = "thread_watch"
+    __table_args__ = (UniqueConstraint("user_id", "thread_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(ForeignKey("thread.id", ondelete="CASCADE"), index=True)
+    level: Mapped[WatchLevel] = mapped_column(enum_column(WatchLevel, "thread_watch_level"))
+
+
+class ThemeWatch(db.Model):
+    """A member watching (or muting) a theme."""
+
+    __tablename__ = "theme_watch"
+    __table_args__ = (UniqueConstraint("user_id", "theme_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"), index=True)
+    level: Mapped[WatchLevel] = mapped_column(enum_column(WatchLevel, "theme_watch_level"))
+
+
+class ReadState(db.Model):
+    """How far a member has read a thread: the highest post id they have seen."""
+
+    __tablename__ = "read_state"
+    __table_args__ = (UniqueConstraint("user_id", "thread_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(ForeignKey("thread.id", ondelete="CASCADE"), index=True)
+    last_read_post_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Notification(db.Model):
+    """An in-app notice about a post: a reply, a mention or a new thread."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("user_id", "post_id"),
+        Index("ix_notification_user_id_read_at", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, "notification_kind"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+    post: Mapped[Post] = relationship()
+
+
+class EmailPreference(db.Model):
+    """How often a member wants notification emails; no row means the daily digest."""
+
+    __tablename__ = "email_preference"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    frequency: Mapped[EmailFrequency] = mapped_column(
+        enum_column(EmailFrequency, "email_frequency"), default=EmailFrequency.DAILY
+    )
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

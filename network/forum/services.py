@@ -1,0 +1,715 @@
+"""Discussion rules and queries. Functions flush, never commit; the view commits once.
+
+Every query that shows forum content to someone goes through ``visibility(viewer)``:
+moderation extends that one function.
+"""
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import (
+    ColumnElement, Integer, Select, and_, bindparam, column, func, literal_column, or_, select, table,
+    text, true, update,
+)
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from network.auth.models import User
+from network.extensions import db
+from network.forum.models import (
+    EmailFrequency, EmailPreference, Notification, NotificationKind, Post, PostRevision, PostStatus,
+    ReadState, Theme, ThemeWatch, Thread, ThreadWatch, WatchLevel,
+)
+from network.permissions import can_see_thread, is_admin
+from network.programme.models import Cohort, CohortMembership
+from network.text import render_markdown
+from network.timeutil import STOCKHOLM, utcnow
+
+MAX_POST_LENGTH = 20_000
+DUPLICATE_WINDOW = timedelta(seconds=60)
+RESERVED_SLUGS = frozenset({"manage", "new"})
+
+
+class ThreadLocked(Exception):
+    """Raised when someone replies to a locked thread."""
+
+
+# Visibility -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Visibility:
+    """SQL conditions for what one viewer may see."""
+
+    threads: ColumnElement  # threads the viewer may open (on Thread)
+    posts: ColumnElement  # posts whose text the viewer may read (on Post)
+    listed: ColumnElement  # posts shown in a thread: readable ones and removal placeholders
+
+
+def visibility(viewer: User) -> Visibility:
+    """The one rule for what ``viewer`` may see in the forum; every forum query uses it."""
+    if is_admin(viewer):
+        threads = true()
+    else:
+        own_cohorts = select(CohortMembership.cohort_id).where(CohortMembership.user_id == viewer.id)
+        threads = or_(Thread.cohort_id.is_(None), Thread.cohort_id.in_(own_cohorts))
+    posts = or_(
+        Post.status == PostStatus.VISIBLE,
+        and_(Post.status == PostStatus.PENDING, Post.author_id == viewer.id),
+    )
+    return Visibility(threads=threads, posts=posts, listed=or_(posts, Post.status == PostStatus.DELETED_BY_AUTHOR))
+
+
+# Themes ---------------------------------------------------------------------------------------
+
+def slugify(name: str) -> str:
+    """A URL slug from a name: "Mångkulturellt ledarskap" -> "mangkulturellt-ledarskap"."""
+    ascii_name = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_name))[:70] or "tema"
+
+
+def unique_slug(name: str, except_id: int | None = None) -> str:
+    """A slug for ``name`` no other theme uses (numbered when needed)."""
+    base = slugify(name)
+    stmt = select(Theme.slug).where(Theme.slug.like(f"{base}%"))
+    if except_id is not None:
+        stmt = stmt.where(Theme.id != except_id)
+    taken = set(db.session.scalars(stmt)) | RESERVED_SLUGS
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def themes(include_archived: bool = False) -> list[Theme]:
+    """Themes in their chosen order; archived ones only when asked for."""
+    stmt = select(Theme).order_by(Theme.position, Theme.id)
+    if not include_archived:
+        stmt = stmt.where(Theme.archived_at.is_(None))
+    return list(db.session.scalars(stmt))
+
+
+def archived_themes() -> list[Theme]:
+    """Archived themes, still readable, in their chosen order."""
+    return list(db.session.scalars(
+        select(Theme).where(Theme.archived_at.is_not(None)).order_by(Theme.position, Theme.id)
+    ))
+
+
+def theme_by_slug(slug: str) -> Theme | None:
+    """The theme with this slug, archived or not."""
+    return db.session.scalar(select(Theme).where(Theme.slug == slug))
+
+
+def theme_overview(viewer: User) -> list[tuple[Theme, int, datetime | None]]:
+    """Open themes with the number of threads the viewer sees and their latest activity."""
+    vis = visibility(viewer)
+    stmt = (
+        select(Theme, func.count(Thread.id), func.max(Thread.last_activity_at))
+        .outerjoin(Thread, and_(Thread.theme_id == Theme.id, vis.threads))
+        .where(Theme.archived_at.is_(None))
+        .group_by(Theme.id)
+        .order_by(Theme.position, Theme.id)
+    )
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def save_theme(theme: Theme | None, *, name_sv: str, name_en: str, description_sv: str, description_en: str) -> Theme:
+    """Create a theme (placed last) or rename and re-describe an existing one."""
+    if theme is None:
+        last = db.session.scalar(select(func.max(Theme.position))) or 0
+        theme = Theme(slug=unique_slug(name_sv), position=last + 1)
+        db.session.add(theme)
+    theme.name_sv, theme.name_en = name_sv.strip(), name_en.strip()
+    theme.description_sv, theme.description_en = description_sv.strip(), description_en.strip()
+    db.session.flush()
+    return theme
+
+
+def move_theme(theme: Theme, step: int) -> None:
+    """Swap the theme with its neighbour above (step -1) or below (step 1)."""
+    ordered = themes(include_archived=True)
+    index = next(i for i, t in enumerate(ordered) if t.id == theme.id)
+    other = index + step
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, each in enumerate(ordered, start=1):
+        each.position = position
+    db.session.flush()
+
+
+def set_archived(theme: Theme, archived: bool) -> None:
+    """Archive a theme (kept readable, closed to new threads) or bring it back."""
+    theme.archived_at = utcnow() if archived else None
+    db.session.flush()
+
+
+# Threads and their lists -----------------------------------------------------------------------
+
+@dataclass
+class ThreadSummary:
+    """A row of a theme page."""
+
+    thread: Thread
+    replies: int
+    latest: Post | None
+    unread: int
+
+
+def theme_threads_stmt(viewer: User, theme: Theme) -> Select:
+    """The theme's threads the viewer sees: pinned first, then by latest activity."""
+    return (
+        select(Thread)
+        .where(Thread.theme_id == theme.id, visibility(viewer).threads)
+        .options(joinedload(Thread.author), joinedload(Thread.cohort))
+        .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+    )
+
+
+def summarise(viewer: User, threads: list[Thread]) -> list[ThreadSummary]:
+    """Reply counts, latest posts and unread counts for a page of threads, in three queries."""
+    ids = [t.id for t in threads]
+    if not ids:
+        return []
+    vis = visibility(viewer)
+    stats = {
+        thread_id: (count, latest_id) for thread_id, count, latest_id in db.session.execute(
+            select(Post.thread_id, func.count(Post.id), func.max(Post.id))
+            .where(Post.thread_id.in_(ids), vis.posts).group_by(Post.thread_id)
+        )
+    }
+    latest_ids = [latest for _, latest in stats.values()]
+    latest = {p.id: p for p in db.session.scalars(
+        select(Post).where(Post.id.in_(latest_ids)).options(joinedload(Post.author))
+    )} if latest_ids else {}
+    unread = dict(db.session.execute(
+        select(Post.thread_id, func.count(Post.id))
+        .outerjoin(ReadState, and_(ReadState.thread_id == Post.thread_id, ReadState.user_id == viewer.id))
+        .where(Post.thread_id.in_(ids), vis.posts, Post.id > func.coalesce(ReadState.last_read_post_id, 0))
+        .group_by(Post.thread_id)
+    ).all())
+    return [
+        ThreadSummary(t, max(stats.get(t.id, (0, 0))[0] - 1, 0), latest.get(stats.get(t.id, (0, 0))[1]),
+                      unread.get(t.id, 0))
+        for t in threads
+    ]
+
+
+def visible_thread(viewer: User, thread_id: int) -> Thread | None:
+    """The thread if the viewer may see it (None otherwise: the view answers 404)."""
+    return db.session.scalar(
+        select(Thread)
+        .where(Thread.id == thread_id, visibility(viewer).threads)
+        .options(joinedload(Thread.theme), joinedload(Thread.cohort))
+    )
+
+
+def visible_post(viewer: User, post_id: int) -> Post | None:
+    """A post the viewer may read, with its thread loaded."""
+    vis = visibility(viewer)
+    return db.session.scalar(
+        select(Post).join(Post.thread)
+        .where(Post.id == post_id, vis.threads, vis.listed)
+        .options(contains_eager(Post.thread).joinedload(Thread.theme))
+    )
+
+
+def thread_posts_stmt(viewer: User, thread: Thread) -> Select:
+    """The thread's posts the viewer sees, oldest first, with authors and organisations."""
+    return (
+        select(Post)
+        .where(Post.thread_id == thread.id, visibility(viewer).listed)
+        .options(joinedload(Post.author).joinedload(User.organisation))
+        .order_by(Post.id)
+    )
+
+
+def last_read_post_id(viewer: User, thread: Thread) -> int:
+    """The highest post id the viewer has seen in the thread (0: never opened)."""
+    return db.session.scalar(
+        select(ReadState.last_read_post_id).where(ReadState.user_id == viewer.id, ReadState.thread_id == thread.id)
+    ) or 0
+
+
+def first_unread_post_id(viewer: User, thread: Thread) -> int | None:
+    """The first post the viewer has not read yet, if any."""
+    return db.session.scalar(
+        select(func.min(Post.id)).where(
+            Post.thread_id == thread.id, visibility(viewer).posts,
+            Post.id > last_read_post_id(viewer, thread),
+        )
+    )
+
+
+def page_of_post(viewer: User, thread: Thread, post_id: int | None, per_page: int) -> int:
+    """The page of the thread (as the viewer sees it) on which the post appears; None: the last page."""
+    stmt = select(func.count(Post.id)).where(Post.thread_id == thread.id, visibility(viewer).listed)
+    if post_id is None:
+        return max(1, -(-db.session.scalar(stmt) // per_page))
+    return db.session.scalar(stmt.where(Post.id < post_id)) // per_page + 1
+
+
+def mark_read(viewer: User, thread: Thread, posts: list[Post]) -> None:
+    """Remember the viewer has read up to the last of ``posts``; their notifications are read too."""
+    if not posts:
+        return
+    newest = max(p.id for p in posts)
+    state = db.session.scalar(
+        select(ReadState).where(ReadState.user_id == viewer.id, ReadState.thread_id == thread.id)
+    )
+    if state is None:
+        db.session.add(ReadState(user_id=viewer.id, thread_id=thread.id, last_read_post_id=newest))
+    elif state.last_read_post_id < newest:
+        state.last_read_post_id = newest
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == viewer.id, Notification.read_at.is_(None),
+               Notification.post_id.in_([p.id for p in posts]))
+        .values(read_at=utcnow())
+    )
+    db.session.flush()
+
+
+# Writing --------------------------------------------------------------------------------------
+
+MENTION = re.compile(r"(?<![\w.@/])@([a-z0-9](?:[a-z0-9.]*[a-z0-9])?)", re.IGNORECASE)
+CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
+
+
+def mentioned_handles(source: str) -> set[str]:
+    """The @handles written outside code in ``source``, lower-cased."""
+    found: set[str] = set()
+    for index, part in enumerate(CODE.split(source or "")):
+        if index % 2 == 0:
+            found.update(h.lower() for h in MENTION.findall(part))
+    return found
+
+
+def users_by_handle(handles: set[str]) -> list[User]:
+    """Active members with these handles, their cohort memberships loaded."""
+    if not handles:
+        return []
+    return list(db.session.scalars(
+        select(User).where(User.handle.in_(handles)).options(selectinload(User.memberships))
+    ))
+
+
+def render_post(source: str, handles: set[str]) -> str:
+    """Sanitised HTML for a post, with @mentions of existing members linked to their profiles."""
+    def link(match: re.Match) -> str:
+        handle = match.group(1).lower()
+        return f"[@{handle}](/people/{handle})" if handle in handles else match.group(0)
+
+    parts = CODE.split(source)
+    linked = "".join(MENTION.sub(link, p) if i % 2 == 0 else p for i, p in enumerate(parts))
+    return render_markdown(linked)
+
+
+def _recent_duplicate(author: User, thread_id: int, body: str) -> Post | None:
+    """The same author's identical post in the thread a moment ago (a double submit)."""
+    return db.session.scalar(
+        select(Post).where(
+            Post.thread_id == thread_id, Post.author_id == author.id, Post.body_source == body,
+            Post.created_at >= utcnow() - DUPLICATE_WINDOW, Post.status != PostStatus.DELETED_BY_AUTHOR,
+        ).limit(1)
+    )
+
+
+def create_thread(author: User, theme: Theme, title: str, body: str, cohort: Cohort | None = None) -> Thread:
+    """Open a thread with its opening post; notifies theme watchers and mentioned members.
+
+    A second identical submission within a minute returns the first thread.
+    """
+    title = title.strip()
+    duplicate = db.session.scalar(
+        select(Thread).join(Post, and_(Post.thread_id == Thread.id, Post.opening)).where(
+            Thread.theme_id == theme.id, Thread.author_id == author.id, Thread.title == title,
+            Post.body_source == body, Thread.created_at >= utcnow() - DUPLICATE_WINDOW,
+        ).limit(1)
+    )
+    if duplicate is not None:
+        return duplicate
+    now = utcnow()
+    thread = Thread(theme=theme, cohort=cohort, author=author, title=title, created_at=now, last_activity_at=now)
+    db.session.add(thread)
+    db.session.flush()
+    post = _add_post(author, thread, body, opening=True)
+    _notify(post, _theme_watchers(theme, exclude=author), NotificationKind.NEW_THREAD)
+    return thread
+
+
+def create_reply(author: User, thread: Thread, body: str) -> Post:
+    """Add a reply; the author watches the thread from now on; watchers and mentioned members hear of it.
+
+    A second identical submission within a minute returns the first reply.
+    """
+    if thread.locked:
+        raise ThreadLocked(thread.id)
+    duplicate = _recent_duplicate(author, thread.id, body)
+    if duplicate is not None:
+        return duplicate
+    post = _add_post(author, thread, body, opening=False)
+    thread.last_activity_at = post.created_at
+    _notify(post, _thread_watchers(thread, exclude=author), NotificationKind.REPLY)
+    return post
+
+
+def _add_post(author: User, thread: Thread, body: str, *, opening: bool) -> Post:
+    mentioned = [u for u in users_by_handle(mentioned_handles(body)) if u.id != author.id]
+    post = Post(
+        thread=thread, author=author, opening=opening, body_source=body,
+        body_html=render_post(body, {u.handle for u in mentioned} | {author.handle}), created_at=utcnow(),
+    )
+    db.session.add(post)
+    db.session.flush()
+    if _watch(author.id, thread.id) is None:
+        db.session.add(ThreadWatch(user_id=author.id, thread_id=thread.id, level=WatchLevel.WATCHING))
+    mark_read(author, thread, [post])
+    _notify(post, mentioned, NotificationKind.MENTION)
+    return post
+
+
+def edit_post(editor: User, post: Post, body: str) -> None:
+    """Replace a post's text, keeping every version; newly mentioned members are notified."""
+    if not post.revisions:
+        post.revisions.append(PostRevision(
+            editor_id=post.author_id, body_source=post.body_source, body_html=post.body_html,
+            created_at=post.created_at,
+        ))
+    mentioned = [u for u in users_by_handle(mentioned_handles(body)) if u.id != post.author_id]
+    post.body_source = body
+    post.body_html = render_post(body, {u.handle for u in mentioned} | {editor.handle})
+    post.edited_at = utcnow()
+    post.revisions.append(PostRevision(editor_id=editor.id, body_source=body, body_html=post.body_html))
+    db.session.flush()
+    _notify(post, mentioned, NotificationKind.MENTION)
+
+
+def delete_post(post: Post) -> None:
+    """Remove a post softly: it shows as removed by its author and leaves lists and search."""
+    post.status = PostStatus.DELETED_BY_AUTHOR
+    db.session.flush()
+
+
+def revisions(post: Post) -> list[PostRevision]:
+    """Every version of the post, oldest first, with their editors."""
+    return list(db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id == post.id)
+        .options(joinedload(PostRevision.editor)).order_by(PostRevision.id)
+    ))
+
+
+def quote(post: Post) -> str:
+    """Markdown quoting ``post`` for a reply form."""
+    lines = (post.body_source or "").strip().splitlines()
+    who = f"@{post.author.handle}" if post.author else ""
+    return f"{who}:\n" + "\n".join(f"> {line}" for line in lines) + "\n\n"
+
+
+# Watching ---------------------------------------------------------------------------------------
+
+def _watch(user_id: int, thread_id: int) -> ThreadWatch | None:
+    return db.session.scalar(
+        select(ThreadWatch).where(ThreadWatch.user_id == user_id, ThreadWatch.thread_id == thread_id)
+    )
+
+
+def thread_watch_level(user: User, thread: Thread) -> WatchLevel | None:
+    """Whether the member watches or mutes the thread (None: neither)."""
+    watch = _watch(user.id, thread.id)
+    return watch.level if watch else None
+
+
+def theme_watch_level(user: User, theme: Theme) -> WatchLevel | None:
+    """Whether the member watches or mutes the theme (None: neither)."""
+    return db.session.scalar(
+        select(ThemeWatch.level).where(ThemeWatch.user_id == user.id, ThemeWatch.theme_id == theme.id)
+    )
+
+
+def set_thread_watch(user: User, thread: Thread, level: WatchLevel | None) -> None:
+    """Watch, mute or stop following a thread."""
+    _set_watch(ThreadWatch, ThreadWatch.thread_id, user, thread.id, level)
+
+
+def set_theme_watch(user: User, theme: Theme, level: WatchLevel | None) -> None:
+    """Watch (new threads are notified), mute or stop following a theme."""
+    _set_watch(ThemeWatch, ThemeWatch.theme_id, user, theme.id, level)
+
+
+def _set_watch(model, target_column, user: User, target_id: int, level: WatchLevel | None) -> None:
+    watch = db.session.scalar(select(model).where(model.user_id == user.id, target_column == target_id))
+    if level is None:
+        if watch is not None:
+            db.session.delete(watch)
+    elif watch is None:
+        db.session.add(model(user_id=user.id, level=level, **{target_column.key: target_id}))
+    else:
+        watch.level = level
+    db.session.flush()
+
+
+def _thread_watchers(thread: Thread, exclude: User) -> list[User]:
+    return _watchers(ThreadWatch, ThreadWatch.thread_id == thread.id, exclude)
+
+
+def _theme_watchers(theme: Theme, exclude: User) -> list[User]:
+    return _watchers(ThemeWatch, ThemeWatch.theme_id == theme.id, exclude)
+
+
+def _watchers(model, target, exclude: User) -> list[User]:
+    """Members watching (not muting) the target, with their memberships for the visibility check."""
+    return list(db.session.scalars(
+        select(User).join(model, model.user_id == User.id)
+        .where(target, model.level == WatchLevel.WATCHING, User.id != exclude.id)
+        .options(selectinload(User.memberships))
+    ))
+
+
+# Notifications --------------------------------------------------------------------------------
+
+def _notify(post: Post, recipients: list[User], kind: NotificationKind) -> None:
+    """One notice per recipient and post, only for those who may see the thread and have not muted it
+    (nor its theme, except for mentions)."""
+    candidates = {u.id: u for u in recipients if u.is_active and can_see_thread(u, post.thread)}
+    if not candidates:
+        return
+    muted = set(db.session.scalars(
+        select(ThreadWatch.user_id).where(
+            ThreadWatch.thread_id == post.thread_id, ThreadWatch.level == WatchLevel.MUTED,
+            ThreadWatch.user_id.in_(candidates),
+        )
+    ))
+    if kind != NotificationKind.MENTION:  # a muted theme is quiet, but being addressed still comes through
+        muted |= set(db.session.scalars(
+            select(ThemeWatch.user_id).where(
+                ThemeWatch.theme_id == post.thread.theme_id, ThemeWatch.level == WatchLevel.MUTED,
+                ThemeWatch.user_id.in_(candidates),
+            )
+        ))
+    already = set(db.session.scalars(
+        select(Notification.user_id).where(Notification.post_id == post.id, Notification.user_id.in_(candidates))
+    ))
+    for user_id in candidates.keys() - muted - already:
+        db.session.add(Notification(user_id=user_id, post_id=post.id, kind=kind))
+    db.session.flush()
+
+
+def notifications_stmt(viewer: User) -> Select:
+    """The viewer's notifications about posts they may still see, newest first."""
+    vis = visibility(viewer)
+    return (
+        select(Notification)
+        .join(Notification.post).join(Post.thread)
+        .where(Notification.user_id == viewer.id, vis.threads, vis.posts)
+        .options(
+            contains_eager(Notification.post).contains_eager(Post.thread).joinedload(Thread.theme),
+            contains_eager(Notification.post).joinedload(Post.author),
+        )
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def unread_notification_count(viewer: User) -> int:
+    """How many unread notifications the viewer has (one query)."""
+    vis = visibility(viewer)
+    return db.session.scalar(
+        select(func.count(Notification.id))
+        .join(Notification.post).join(Post.thread)
+        .where(Notification.user_id == viewer.id, Notification.read_at.is_(None), vis.threads, vis.posts)
+    ) or 0
+
+
+def mark_notification_read(viewer: User, notification_id: int) -> bool:
+    """Mark one of the viewer's notifications read; False when it is not theirs."""
+    found = db.session.scalar(
+        select(Notification).where(Notification.id == notification_id, Notification.user_id == viewer.id)
+    )
+    if found is None:
+        return False
+    found.read_at = found.read_at or utcnow()
+    db.session.flush()
+    return True
+
+
+def mark_all_notifications_read(viewer: User) -> None:
+    """Mark every notification of the viewer read."""
+    db.session.execute(
+        update(Notification).where(Notification.user_id == viewer.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
+# Email ----------------------------------------------------------------------------------------
+
+def email_frequency(user: User) -> EmailFrequency:
+    """The member's chosen email rhythm (daily digest unless they chose otherwise)."""
+    chosen = db.session.get(EmailPreference, user.id)
+    return chosen.frequency if chosen else EmailFrequency.DAILY
+
+
+def set_email_frequency(user: User, frequency: EmailFrequency) -> None:
+    """Store the member's email rhythm."""
+    preference = db.session.get(EmailPreference, user.id)
+    if preference is None:
+        preference = EmailPreference(user_id=user.id, last_digest_at=utcnow())
+        db.session.add(preference)
+    preference.frequency = frequency
+    db.session.flush()
+
+
+DIGEST_PERIODS = {EmailFrequency.DAILY: timedelta(days=1), EmailFrequency.WEEKLY: timedelta(days=7)}
+# Cron runs drift by a few minutes; a digest is due slightly before its full period is over.
+DIGEST_SLACK = timedelta(minutes=30)
+
+
+def pending_email(user: User) -> list[Notification]:
+    """The member's unread, not yet emailed notifications about posts they may still see."""
+    stmt = notifications_stmt(user).where(Notification.read_at.is_(None), Notification.emailed_at.is_(None))
+    return list(db.session.scalars(stmt.order_by(None).order_by(Notification.id)).unique())
+
+
+def email_recipients(frequencies: tuple[EmailFrequency, ...], now: datetime) -> list[User]:
+    """Active members with unsent notifications whose chosen rhythm makes an email due now."""
+    has_pending = select(Notification.id).where(
+        Notification.user_id == User.id, Notification.read_at.is_(None), Notification.emailed_at.is_(None)
+    ).exists()
+    frequency = func.coalesce(EmailPreference.frequency, EmailFrequency.DAILY.value)
+    due = [frequency == EmailFrequency.IMMEDIATE.value] if EmailFrequency.IMMEDIATE in frequencies else []
+    for chosen, period in DIGEST_PERIODS.items():
+        if chosen in frequencies:
+            due.append(and_(frequency == chosen.value, or_(
+                EmailPreference.last_digest_at.is_(None), EmailPreference.last_digest_at <= now - period + DIGEST_SLACK,
+            )))
+    stmt = (
+        select(User).outerjoin(EmailPreference, EmailPreference.user_id == User.id)
+        .where(has_pending, or_(*due)).options(selectinload(User.memberships)).order_by(User.id)
+    )
+    return [u for u in db.session.scalars(stmt) if u.is_active]
+
+
+def record_emailed(user: User, notifications: list[Notification], now: datetime) -> None:
+    """Remember these notifications went out by email, and when the member's last digest was."""
+    for notification in notifications:
+        notification.emailed_at = now
+    preference = db.session.get(EmailPreference, user.id)
+    if preference is None:
+        db.session.add(EmailPreference(user_id=user.id, frequency=EmailFrequency.DAILY, last_digest_at=now))
+    else:
+        preference.last_digest_at = now
+    db.session.flush()
+
+
+# Search ---------------------------------------------------------------------------------------
+
+FTS_TABLE = table("fts_post", column("rowid", Integer), column("title"), column("body"))
+MARK_START, MARK_END = "\ue000", "\ue001"
+PG_CONFIG = "swedish"
+
+
+@dataclass
+class SearchQuery:
+    """What a member searches for, and the filters they chose."""
+
+    text: str = ""
+    theme_id: int | None = None
+    author: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def terms(self) -> list[str]:
+        """The words to look for (at most ten; punctuation ignored)."""
+        return re.findall(r"\w+", self.text.lower())[:10]
+
+
+def search_stmt(viewer: User, query: SearchQuery) -> Select | None:
+    """Posts the viewer may read that match the query, best match first; None without words."""
+    terms = query.terms()
+    if not terms:
+        return None
+    vis = visibility(viewer)
+    stmt = (
+        select(Post).join(Post.thread).join(Thread.theme)
+        .where(vis.threads, vis.posts, Post.status == PostStatus.VISIBLE)
+        .options(contains_eager(Post.thread).contains_eager(Thread.theme), joinedload(Post.author))
+    )
+    stmt = _match(stmt, terms)
+    if query.theme_id:
+        stmt = stmt.where(Thread.theme_id == query.theme_id)
+    if query.author:
+        handle = query.author.strip().lstrip("@").lower()
+        stmt = stmt.where(Post.author_id.in_(select(User.id).where(User.handle == handle)))
+    if query.date_from:
+        stmt = stmt.where(Post.created_at >= _stockholm_midnight(query.date_from))
+    if query.date_to:
+        stmt = stmt.where(Post.created_at < _stockholm_midnight(query.date_to + timedelta(days=1)))
+    return stmt
+
+
+def _stockholm_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=STOCKHOLM)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _match(stmt: Select, terms: list[str]) -> Select:
+    if _dialect() == "postgresql":
+        tsquery = func.to_tsquery(PG_CONFIG, " & ".join(f"{t}:*" for t in terms))
+        # Two index-friendly halves (one GIN index each) instead of an OR across the join.
+        in_body = select(Post.id).where(func.to_tsvector(PG_CONFIG, Post.body_source).bool_op("@@")(tsquery))
+        in_title = select(Post.id).join(Post.thread).where(
+            Post.opening, func.to_tsvector(PG_CONFIG, Thread.title).bool_op("@@")(tsquery)
+        )
+        rank = func.ts_rank(func.to_tsvector(PG_CONFIG, Post.body_source), tsquery)
+        return stmt.where(Post.id.in_(in_body.union(in_title))).order_by(rank.desc(), Post.id.desc())
+    fts_query = " ".join(f'"{t}"*' for t in terms)
+    return (
+        stmt.join(FTS_TABLE, FTS_TABLE.c.rowid == Post.id)
+        .where(literal_column("fts_post").op("MATCH")(fts_query))
+        .order_by(text("fts_post.rank"), Post.id.desc())
+    )
+
+
+@dataclass
+class Snippet:
+    """Highlighted extracts of a search hit (text with MARK_START/MARK_END around matches)."""
+
+    title: str
+    body: str
+
+
+def snippets(posts: list[Post], query: SearchQuery) -> dict[int, Snippet]:
+    """Highlighted extracts of the matching title and text of each post, in one query."""
+    ids = [p.id for p in posts]
+    terms = query.terms()
+    if not ids or not terms:
+        return {}
+    if _dialect() == "postgresql":
+        tsquery = func.to_tsquery(PG_CONFIG, " & ".join(f"{t}:*" for t in terms))
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
+        stmt = (
+            select(Post.id, func.ts_headline(PG_CONFIG, Thread.title, tsquery, f"{options}, HighlightAll=true"),
+                   func.ts_headline(PG_CONFIG, Post.body_source, tsquery, options))
+            .join(Post.thread).where(Post.id.in_(ids))
+        )
+        rows = db.session.execute(stmt)
+    else:
+        stmt = text(
+            "SELECT rowid, snippet(fts_post, 0, :start, :end, '…', 20), snippet(fts_post, 1, :start, :end, '…', 24) "
+            "FROM fts_post WHERE fts_post MATCH :q AND rowid IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        rows = db.session.execute(stmt, {
+            "start": MARK_START, "end": MARK_END, "q": " ".join(f'"{t}"*' for t in terms), "ids": ids,
+        })
+    return {post_id: Snippet(title or "", body or "") for post_id, title, body in rows}
+
+
+# Forms ------------------------------------------------------------------------------
+
+def cohorts_for_new_thread(user: User) -> list[Cohort]:
+    """The cohorts a member may limit a new thread to: their own (every cohort for admins)."""
+    if is_admin(user):
+        return list(db.session.scalars(select(Cohort).order_by(Cohort.starts_on.desc())))
+    return sorted((m.cohort for m in user.memberships), key=lambda c: c.starts_on, reverse=True)
+

@@ -1,0 +1,287 @@
+"""discussion forum: themes (seeded with the programme's), threads, posts, watches, notifications, search
+
+Revision ID: 0003
+Revises: 0001
+Create Date: 2026-11-27 05:30:55.784843
+
+Full-text search: SQLite gets an FTS5 table `fts_post` kept in step by triggers; PostgreSQL
+gets GIN expression indexes (`fts_*`) over to_tsvector('swedish', ...). Neither is described
+by a model: network/schema.py lists the `fts_` prefix.
+"""
+from datetime import datetime, timezone
+
+from alembic import op
+import sqlalchemy as sa
+
+# The programme's themes and aims (frozen here: a migration must not import the app).
+PROGRAMME_THEMES = [
+    ("ungt-ledarskap", "Ungt ledarskap", "Young leadership",
+     "Att vara ung chef, att leda unga medarbetare och att ta vara på nya generationers sätt att arbeta.",
+     "Being a young manager, leading young staff and making the most of how new generations work."),
+    ("destruktivt-ledarskap", "Destruktivt ledarskap", "Destructive leadership",
+     "Hur destruktivt ledarskap uppstår, hur det känns igen och hur vi förebygger det.",
+     "How destructive leadership arises, how to recognise it and how to prevent it."),
+    ("mangkulturellt-ledarskap", "Mångkulturellt ledarskap", "Multicultural leadership",
+     "Att leda i verksamheter där medarbetare och invånare har olika språk, kulturer och erfarenheter.",
+     "Leading where staff and residents have different languages, cultures and experiences."),
+    ("innovationskraft", "Innovationskraft", "Innovative power",
+     "Hur innovationskraft skapas och tas till vara för att utveckla verksamheten.",
+     "How innovative power is created and harnessed to develop the organisation."),
+    ("kundorientering", "Öka kundorienteringen i verksamheten", "Increase customer orientation",
+     "Programmets mål: invånarnas och brukarnas behov i centrum.",
+     "A programme aim: residents' and service users' needs at the centre."),
+    ("samspel", "Öka samspelet mellan interna och externa aktörer",
+     "Increase interplay between internal and external actors",
+     "Programmets mål: samarbete mellan kommuner, utförare och samarbetspartner.",
+     "A programme aim: cooperation between municipalities, providers and partners."),
+    ("nya-situationer", "Använda nya situationer och utmaningar för att utveckla verksamheten",
+     "Use new situations and challenges to develop the organisation",
+     "Programmets mål: att se förändring som en möjlighet.",
+     "A programme aim: seeing change as an opportunity."),
+    ("bryta-tankemonster", "Bryta invanda tankemönster", "Break habitual thought patterns",
+     "Programmets mål: att ifrågasätta det vi alltid har gjort.",
+     "A programme aim: questioning what we have always done."),
+    ("nya-satt-att-jobba", "Hitta nya sätt att jobba", "Find new ways of working",
+     "Programmets mål: att pröva och dela nya arbetssätt.",
+     "A programme aim: trying and sharing new ways of working."),
+    ("chefsnatverk", "Skapa ett chefsnätverk", "Create a manager network",
+     "Programmets mål: ett nätverk av chefer som stöttar varandra över organisationsgränserna.",
+     "A programme aim: a network of managers who support each other across organisations."),
+    ("reflektion", "Skapa utrymme för reflektion", "Make room for reflection",
+     "Programmets mål: tid att tänka efter, ensam och tillsammans.",
+     "A programme aim: time to think, alone and together."),
+]
+
+SQLITE_FTS = [
+    "CREATE VIRTUAL TABLE fts_post USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 0')",
+    # The opening post carries the thread's title, so a title match finds the thread once.
+    """CREATE TRIGGER fts_post_insert AFTER INSERT ON post BEGIN
+         INSERT INTO fts_post(rowid, title, body) VALUES (new.id,
+           CASE WHEN new.opening THEN (SELECT title FROM thread WHERE id = new.thread_id) ELSE '' END,
+           new.body_source);
+       END""",
+    """CREATE TRIGGER fts_post_update AFTER UPDATE OF body_source, opening ON post BEGIN
+         DELETE FROM fts_post WHERE rowid = old.id;
+         INSERT INTO fts_post(rowid, title, body) VALUES (new.id,
+           CASE WHEN new.opening THEN (SELECT title FROM thread WHERE id = new.thread_id) ELSE '' END,
+           new.body_source);
+       END""",
+    "CREATE TRIGGER fts_post_delete AFTER DELETE ON post BEGIN DELETE FROM fts_post WHERE rowid = old.id; END",
+    """CREATE TRIGGER fts_thread_title AFTER UPDATE OF title ON thread BEGIN
+         UPDATE fts_post SET title = new.title
+         WHERE rowid IN (SELECT id FROM post WHERE thread_id = new.id AND opening);
+       END""",
+]
+POSTGRESQL_FTS = [
+    "CREATE INDEX fts_post_body ON post USING gin (to_tsvector('swedish', body_source))",
+    "CREATE INDEX fts_thread_title ON thread USING gin (to_tsvector('swedish', title))",
+]
+
+
+# revision identifiers, used by Alembic.
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # ### commands auto generated by Alembic - please adjust! ###
+    op.create_table('theme',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=False),
+    sa.Column('name_sv', sa.String(length=120), nullable=False),
+    sa.Column('name_en', sa.String(length=120), nullable=False),
+    sa.Column('description_sv', sa.Text(), nullable=False),
+    sa.Column('description_en', sa.Text(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_theme')),
+    sa.UniqueConstraint('slug', name=op.f('uq_theme_slug'))
+    )
+    op.create_table('email_preference',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('frequency', sa.Enum('immediate', 'daily', 'weekly', 'none', name='email_frequency', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('last_digest_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_email_preference_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_email_preference'))
+    )
+    op.create_table('theme_watch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('theme_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.Enum('watching', 'muted', name='theme_watch_level', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.ForeignKeyConstraint(['theme_id'], ['theme.id'], name=op.f('fk_theme_watch_theme_id_theme'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_theme_watch_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_theme_watch')),
+    sa.UniqueConstraint('user_id', 'theme_id', name=op.f('uq_theme_watch_user_id'))
+    )
+    with op.batch_alter_table('theme_watch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_theme_watch_theme_id'), ['theme_id'], unique=False)
+
+    op.create_table('thread',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('theme_id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('locked', sa.Boolean(), nullable=False),
+    sa.Column('pinned', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_activity_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_thread_author_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohort.id'], name=op.f('fk_thread_cohort_id_cohort'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['theme_id'], ['theme.id'], name=op.f('fk_thread_theme_id_theme'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_thread'))
+    )
+    with op.batch_alter_table('thread', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_thread_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_thread_cohort_id'), ['cohort_id'], unique=False)
+        batch_op.create_index('ix_thread_theme_activity', ['theme_id', 'pinned', 'last_activity_at'], unique=False)
+
+    op.create_table('post',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('thread_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('opening', sa.Boolean(), nullable=False),
+    sa.Column('body_source', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('visible', 'pending', 'hidden', 'deleted_by_author', name='post_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('edited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_post_author_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['thread_id'], ['thread.id'], name=op.f('fk_post_thread_id_thread'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_post'))
+    )
+    with op.batch_alter_table('post', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_post_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_post_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_post_thread_id_id', ['thread_id', 'id'], unique=False)
+
+    op.create_table('read_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('thread_id', sa.Integer(), nullable=False),
+    sa.Column('last_read_post_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['thread_id'], ['thread.id'], name=op.f('fk_read_state_thread_id_thread'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_read_state_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_read_state')),
+    sa.UniqueConstraint('user_id', 'thread_id', name=op.f('uq_read_state_user_id'))
+    )
+    with op.batch_alter_table('read_state', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_read_state_thread_id'), ['thread_id'], unique=False)
+
+    op.create_table('thread_watch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('thread_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.Enum('watching', 'muted', name='thread_watch_level', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.ForeignKeyConstraint(['thread_id'], ['thread.id'], name=op.f('fk_thread_watch_thread_id_thread'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_thread_watch_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_thread_watch')),
+    sa.UniqueConstraint('user_id', 'thread_id', name=op.f('uq_thread_watch_user_id'))
+    )
+    with op.batch_alter_table('thread_watch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_thread_watch_thread_id'), ['thread_id'], unique=False)
+
+    op.create_table('notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('reply', 'mention', 'new_thread', name='notification_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('emailed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_notification_post_id_post'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_notification_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
+    sa.UniqueConstraint('user_id', 'post_id', name=op.f('uq_notification_user_id'))
+    )
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('ix_notification_user_id_read_at', ['user_id', 'read_at'], unique=False)
+
+    op.create_table('post_revision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('editor_id', sa.Integer(), nullable=True),
+    sa.Column('body_source', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['editor_id'], ['user.id'], name=op.f('fk_post_revision_editor_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_post_revision_post_id_post'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_post_revision'))
+    )
+    with op.batch_alter_table('post_revision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_post_revision_post_id'), ['post_id'], unique=False)
+
+    # ### end Alembic commands ###
+    dialect = op.get_bind().dialect.name
+    for statement in SQLITE_FTS if dialect == "sqlite" else POSTGRESQL_FTS if dialect == "postgresql" else []:
+        op.execute(statement)
+    seed_themes()
+
+
+def seed_themes():
+    theme = sa.table(
+        "theme", sa.column("slug", sa.String), sa.column("name_sv", sa.String), sa.column("name_en", sa.String),
+        sa.column("description_sv", sa.Text), sa.column("description_en", sa.Text),
+        sa.column("position", sa.Integer), sa.column("created_at", sa.DateTime(timezone=True)),
+    )
+    now = datetime.now(timezone.utc)
+    if op.get_bind().dialect.name == "sqlite":
+        now = now.replace(tzinfo=None)  # UTCDateTime stores naive UTC on SQLite
+    op.bulk_insert(theme, [
+        {"slug": slug, "name_sv": sv, "name_en": en, "description_sv": dsv, "description_en": den,
+         "position": position, "created_at": now}
+        for position, (slug, sv, en, dsv, den) in enumerate(PROGRAMME_THEMES, start=1)
+    ])
+
+
+def downgrade():
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for trigger in ("fts_post_insert", "fts_post_update", "fts_post_delete", "fts_thread_title"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS fts_post")
+    elif dialect == "postgresql":
+        op.execute("DROP INDEX IF EXISTS fts_post_body")
+        op.execute("DROP INDEX IF EXISTS fts_thread_title")
+    # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('post_revision', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_post_revision_post_id'))
+
+    op.drop_table('post_revision')
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_user_id_read_at')
+        batch_op.drop_index(batch_op.f('ix_notification_post_id'))
+
+    op.drop_table('notification')
+    with op.batch_alter_table('thread_watch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_thread_watch_thread_id'))
+
+    op.drop_table('thread_watch')
+    with op.batch_alter_table('read_state', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_read_state_thread_id'))
+
+    op.drop_table('read_state')
+    with op.batch_alter_table('post', schema=None) as batch_op:
+        batch_op.drop_index('ix_post_thread_id_id')
+        batch_op.drop_index(batch_op.f('ix_post_created_at'))
+        batch_op.drop_index(batch_op.f('ix_post_author_id'))
+
+    op.drop_table('post')
+    with op.batch_alter_table('thread', schema=None) as batch_op:
+        batch_op.drop_index('ix_thread_theme_activity')
+        batch_op.drop_index(batch_op.f('ix_thread_cohort_id'))
+        batch_op.drop_index(batch_op.f('ix_thread_author_id'))
+
+    op.drop_table('thread')
+    with op.batch_alter_table('theme_watch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_theme_watch_theme_id'))
+
+    op.drop_table('theme_watch')
+    op.drop_table('email_preference')
+    op.drop_table('theme')
+    # ### end Alembic commands ###

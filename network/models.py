@@ -6,3 +6,4 @@ from network.programme.models import (  # noqa: F401
     Organisation,
     ProgrammeEvent,
 )
+from network.journal.models import JournalEntry, JournalPrompt  # noqa: F401

@@ -84,3 +84,13 @@ def require(allowed: bool) -> None:
     """Abort with 403 unless ``allowed``."""
     if not allowed:
         abort(403)
+
+
+def can_write_journal(user) -> bool:
+    """Keeps a private journal (every active member; entries are filtered by author in queries)."""
+    return is_member(user)
+
+
+def can_manage_prompts(user, cohort: Cohort) -> bool:
+    """May write and remove reflection prompts for a cohort: its course leaders and administrators."""
+    return is_admin(user) or leads_cohort(user, cohort)

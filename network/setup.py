@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from network.extensions import babel, csrf, db, limiter, login, migrate
+from network.journal import keys as journal_keys
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
@@ -32,6 +33,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login.init_app(app)
+    journal_keys.init_app(app)  # refuses to start when stored entries' key is missing
     login.login_view = "auth.login"
     login.login_message = _l("Please log in to see this page.")
     login.login_message_category = "info"
@@ -66,7 +68,7 @@ def select_locale() -> str:
 
 
 # One package per feature; each package's __init__ holds its blueprint.
-FEATURES = ("core", "auth", "programme", "admin")
+FEATURES = ("core", "auth", "programme", "admin", "journal")
 
 
 def register_blueprints(app: Flask) -> None:
@@ -177,6 +179,7 @@ def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from network.auth.commands import create_user_command, invite_command
     from network.demo import seed_demo_command
+    from network.journal.commands import journal_cli
 
-    for command in (create_user_command, invite_command, seed_demo_command):
+    for command in (create_user_command, invite_command, seed_demo_command, journal_cli):
         app.cli.add_command(command)

@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Flask, current_app
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 
 from network.extensions import db
 
@@ -118,13 +118,17 @@ def write_key_file(path: Path, keys: list[bytes]) -> None:
 
 def stored_key_ids(app: Flask) -> set[str] | None:
     """Key ids the stored entries use (read only); None when the database cannot tell."""
+    import network.models  # noqa: F401  -- every model, so the mappers can be configured
     from network.journal.models import JournalEntry
 
-    try:
-        with app.app_context(), db.engine.connect() as connection:
-            return set(connection.scalars(select(JournalEntry.key_id).distinct()))
-    except SQLAlchemyError:  # no schema yet (before `flask db upgrade`) or no database
-        return None
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                return set(connection.scalars(select(JournalEntry.key_id).distinct()))
+        except DBAPIError:  # no schema yet (before `flask db upgrade`) or no database
+            return None
+        finally:
+            db.engine.dispose()  # no connection outlives the check (nor crosses a pre-fork)
 
 
 def load_keyring(app: Flask, stored: set[str] | None) -> Keyring:

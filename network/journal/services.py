@@ -146,27 +146,48 @@ def filtered_stmt(user: User, filters: Filters) -> Select:
 
 
 def matches(text: EntryText, filters: Filters) -> bool:
-    """Does a decrypted entry hold the tag and every search word? Unreadable entries always show."""
-    if not text.readable:
-        return True
+    """Does a decrypted entry hold the tag and every search word?"""
     if filters.tag and filters.tag.casefold() not in {t.casefold() for t in text.tags}:
         return False
     haystack = "\n".join((text.title, text.body, " ".join(text.tags))).casefold()
     return all(word in haystack for word in filters.q.casefold().split())
 
 
-def search(user: User, filters: Filters) -> list[EntryText]:
-    """Every entry of ``user`` matching the filters, decrypted in memory, newest first."""
-    texts = (open_entry(entry) for entry in db.session.scalars(filtered_stmt(user, filters)))
-    return [text for text in texts if matches(text, filters)]
+def search(user: User, filters: Filters) -> list[int]:
+    """Ids of the user's entries matching the filters, newest first, decrypted in memory.
+
+    Only the encrypted columns are fetched (no ORM objects), so 2,000 entries stay fast.
+    """
+    stmt = filtered_stmt(user, filters).with_only_columns(
+        JournalEntry.id, JournalEntry.author_id, JournalEntry.key_id, JournalEntry.nonce, JournalEntry.ciphertext)
+    ring, found = keyring(), []
+    for entry_id, author_id, kid, nonce, ciphertext in db.session.execute(stmt):
+        try:
+            payload = ring.decrypt(kid, nonce, ciphertext, entry_id, author_id)
+        except EntryUnreadable:
+            found.append(entry_id)  # cannot be matched: shown rather than silently left out
+            continue
+        if matches(EntryText(None, payload["title"], payload["body"], "", payload["tags"]), filters):
+            found.append(entry_id)
+    return found
+
+
+def entries_by_ids(user: User, ids: list[int]) -> list[EntryText]:
+    """The user's entries with these ids, decrypted, in the order given."""
+    if not ids:
+        return []
+    by_id = {e.id: e for e in db.session.scalars(own_entries_stmt(user).where(JournalEntry.id.in_(ids)))}
+    return [open_entry(by_id[i]) for i in ids if i in by_id]
 
 
 def journal_page(user: User, filters: Filters, page: int, per_page: int) -> Pagination:
     """One page of the user's journal as decrypted entries."""
     if filters.in_memory():
-        return ListPagination(page=page, per_page=per_page, error_out=False, rows=search(user, filters))
-    pagination = db.paginate(filtered_stmt(user, filters), page=page, per_page=per_page, error_out=False)
-    pagination.items = [open_entry(entry) for entry in pagination.items]
+        pagination = ListPagination(page=page, per_page=per_page, error_out=False, rows=search(user, filters))
+        pagination.items = entries_by_ids(user, pagination.items)
+    else:
+        pagination = db.paginate(filtered_stmt(user, filters), page=page, per_page=per_page, error_out=False)
+        pagination.items = [open_entry(entry) for entry in pagination.items]
     return pagination
 
 

@@ -85,7 +85,7 @@ def report(db, user, runs: int, count: int) -> None:
             timings.append((time.perf_counter() - started) * 1000)
         timings.sort()
         print(f"search {name:<10} over {count} entries: median {statistics.median(timings):6.1f} ms, "
-              f"p95 {timings[int(len(timings) * 0.95) - 1]:6.1f} ms, {hits} hits")
+              f"min {timings[0]:6.1f} ms, p95 {timings[int(len(timings) * 0.95) - 1]:6.1f} ms, {hits} hits")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ where a key is kept.
 """
 import base64
 import hashlib
-import json
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -83,23 +82,21 @@ class Keyring:
         fresh = Keyring.from_keys(decode_keys(self.path.read_text()), self.path)
         self.keys, self.current, self.mtime, self.ciphers = fresh.keys, fresh.current, fresh.mtime, {}
 
-    def encrypt(self, payload: dict, entry_id: int, author_id: int) -> tuple[str, bytes, bytes]:
-        """(key id, fresh 96-bit nonce, ciphertext) for ``payload`` bound to the entry and author."""
+    def encrypt(self, plaintext: bytes, entry_id: int, author_id: int) -> tuple[str, bytes, bytes]:
+        """(key id, fresh 96-bit nonce, ciphertext) for ``plaintext`` bound to the entry and author."""
         self.refresh()
         nonce = os.urandom(12)
-        plaintext = json.dumps(payload, ensure_ascii=False).encode()
         sealed = self.cipher(self.current).encrypt(nonce, plaintext, associated_data(entry_id, author_id))
         return self.current, nonce, sealed
 
-    def decrypt(self, kid: str, nonce: bytes, ciphertext: bytes, entry_id: int, author_id: int) -> dict:
-        """The payload, or EntryUnreadable when the key is unknown or the data was altered."""
+    def decrypt(self, kid: str, nonce: bytes, ciphertext: bytes, entry_id: int, author_id: int) -> bytes:
+        """The plaintext, or EntryUnreadable when the key is unknown or the data was altered."""
         if kid not in self.keys:
             self.refresh()
         if kid not in self.keys:
             raise EntryUnreadable(f"unknown key {kid}")
         try:
-            plaintext = self.cipher(kid).decrypt(nonce, ciphertext, associated_data(entry_id, author_id))
-            return json.loads(plaintext)
+            return self.cipher(kid).decrypt(nonce, ciphertext, associated_data(entry_id, author_id))
         except (InvalidTag, ValueError) as error:
             raise EntryUnreadable("authentication failed") from error
 

@@ -221,9 +221,10 @@ def entry_months(user: User) -> list[date]:
 
 
 def timeline(user: User) -> list[tuple[ProgrammeEvent | None, list[EntryText]]]:
-    """The user's entries grouped by programme event in event order; unlinked entries last."""
+    """The user's entries grouped by programme event in event order, oldest first; unlinked last."""
     groups: dict[ProgrammeEvent | None, list[EntryText]] = {}
-    for entry in db.session.scalars(own_entries_stmt(user)):
+    stmt = own_entries_stmt(user).order_by(None).order_by(JournalEntry.entry_date, JournalEntry.id)
+    for entry in db.session.scalars(stmt):
         groups.setdefault(entry.event, []).append(open_entry(entry))
     events = sorted((e for e in groups if e is not None), key=lambda e: (e.starts_on, e.id))
     ordered = [(event, groups[event]) for event in events]

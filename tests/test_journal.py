@@ -30,6 +30,13 @@ def sign_in(client, user) -> None:
         session["_fresh"] = True
 
 
+def visit(client, path: str, **filters):
+    """GET ``path``, first choosing the journal filters (sent by POST, kept in the session)."""
+    if filters:
+        client.post("/journal/filter", data=filters)
+    return client.get(path)
+
+
 def write(user, title="Första konferensen", body="Jag funderar på **min grupp**.", tags=("personal", "budget"),
           entry_date=date(2026, 2, 10), event=None, is_draft=False) -> JournalEntry:
     """An entry written through the service, committed."""
@@ -73,7 +80,8 @@ def test_new_entry_is_saved_encrypted_and_shown_to_its_author(client, participan
     assert len(entry.nonce) == 12 and entry.key_id == keyring().current
     body = page_text(client.get(f"/journal/{entry.id}"))
     assert "Efter Sigtuna" in body and "<em>tillit</em>" in body
-    assert "tillit</a>, <a" in body and "Personal" in body  # tags kept in order, de-duplicated
+    assert body.count('class="link-button tag">tillit</button>') == 1  # de-duplicated
+    assert body.index(">tillit</button>") < body.index(">Personal</button>")  # in the order written
 
 
 def test_every_write_uses_a_fresh_nonce(app, participant):
@@ -168,13 +176,13 @@ def test_only_the_author_reaches_an_entry_everyone_else_gets_404(client, people,
 
 
 @pytest.mark.parametrize("who", ["author", "other_participant", "course_leader", "admin", "anonymous"])
-@pytest.mark.parametrize("path", ["/journal", "/journal?q=Hemlig", "/journal?tag=budget", "/journal/timeline",
-                                  "/journal/export"])
-def test_lists_search_and_export_show_only_the_members_own_entries(client, people, who, path):
+@pytest.mark.parametrize("path,filters", [("/journal", {}), ("/journal", {"q": "Hemlig"}), ("/journal", {"tag": "budget"}),
+                                          ("/journal/timeline", {}), ("/journal/export", {})])
+def test_lists_search_and_export_show_only_the_members_own_entries(client, people, who, path, filters):
     write(people["author"], title="Hemlig rubrik")
     if people[who]:
         sign_in(client, people[who])
-    response = client.get(path)
+    response = visit(client, path, **filters)
     if who == "anonymous":
         assert response.status_code == 302 and "/login" in response.headers["Location"]
         return
@@ -198,7 +206,8 @@ def test_canary_appears_nowhere_but_in_the_authors_pages(app, client, people, ev
     for who in ("other_participant", "course_leader", "admin"):
         other = app.test_client()
         sign_in(other, people[who])
-        for path in ("/", "/journal", f"/journal?q={canary[:8]}", "/journal/timeline", "/journal/export",
+        seen.append(visit(other, "/journal", q=canary[:8]).get_data())
+        for path in ("/", "/journal", "/journal/timeline", "/journal/export",
                      f"/journal/{entry.id}", f"/journal/{entry.id}/edit", "/cohorts", "/admin/", "/admin/users",
                      f"/admin/cohorts/{event.cohort_id}", f"/cohorts/{event.cohort_id}", "/journal/prompts"):
             seen.append(other.get(path).get_data())
@@ -234,17 +243,39 @@ def test_journal_is_newest_first_and_filters_by_tag_event_month_and_words(client
     write(participant, title="Mars", body="Om tillit i gruppen", tags=("Budget",), entry_date=date(2026, 3, 20))
     sign_in(client, participant)
 
-    def titles(query=""):
-        body = page_text(client.get("/journal" + query))
+    def titles(**filters):
+        body = page_text(visit(client, "/journal", **filters))
         return [t for t in ("Mars", "Februari", "Januari") if f">{t}</a>" in body]
 
     assert titles() == ["Mars", "Februari", "Januari"]
-    assert titles("?tag=budget") == ["Mars", "Januari"]
-    assert titles(f"?event={event.id}") == ["Februari"]
-    assert titles("?month=2026-01") == ["Januari"]
-    assert titles("?q=TILLIT gruppen") == ["Mars"]
-    assert titles("?q=saknas") == []
-    assert client.get("/journal?month=inte-en-månad").status_code == 400
+    assert titles(tag="budget") == ["Mars", "Januari"]
+    assert titles(event=event.id) == ["Februari"]
+    assert titles(month="2026-01") == ["Januari"]
+    assert titles(q="TILLIT gruppen") == ["Mars"]
+    assert titles(q="saknas") == []
+    client.post("/journal/filter", data={})  # "clear the filters"
+    assert titles() == ["Mars", "Februari", "Januari"]
+    assert client.post("/journal/filter", data={"month": "inte-en-månad"}).status_code == 400
+
+
+def test_search_words_never_appear_in_a_url(client, participant):
+    write(participant, title="Om tillit", tags=("förtroende",))
+    sign_in(client, participant)
+    response = client.post("/journal/filter", data={"q": "tillit"})
+    assert response.status_code == 302 and response.headers["Location"] == "/journal"
+    body = page_text(client.get("/journal"))
+    assert ">Om tillit</a>" in body and 'value="tillit"' in body
+    assert "?tag=" not in body and "q=tillit" not in body
+
+
+def test_filters_are_not_inherited_by_the_next_member_on_the_same_browser(client, participant, make_user, cohort):
+    other = make_user(Role.PARTICIPANT, cohort=cohort)
+    write(other, title="Annans anteckning")
+    sign_in(client, participant)
+    client.post("/journal/filter", data={"q": "hemliga sökord"})
+    sign_in(client, other)
+    body = page_text(client.get("/journal"))
+    assert "hemliga sökord" not in body and ">Annans anteckning</a>" in body
 
 
 def test_timeline_groups_entries_by_programme_event(client, participant, event):
@@ -262,7 +293,7 @@ def test_journal_is_paginated(app, client, participant):
     sign_in(client, participant)
     assert ">Dag 5</a>" in page_text(client.get("/journal")) and ">Dag 3</a>" not in page_text(client.get("/journal"))
     assert ">Dag 1</a>" in page_text(client.get("/journal?page=3"))
-    assert ">Dag 1</a>" in page_text(client.get("/journal?q=Dag&page=3"))
+    assert ">Dag 1</a>" in page_text(visit(client, "/journal?page=3", q="Dag"))
 
 
 def many_entries(user, count: int) -> None:
@@ -276,9 +307,12 @@ def many_entries(user, count: int) -> None:
     db.session.commit()
 
 
-@pytest.mark.parametrize("path", ["/journal", "/journal?q=Anteckning", "/journal/timeline", "/journal/new"])
-def test_query_count_does_not_grow_with_the_journal(app, client, participant, event, count_queries, path):
+@pytest.mark.parametrize("path,filters", [("/journal", {}), ("/journal", {"q": "Anteckning"}), ("/journal/timeline", {}),
+                                          ("/journal/new", {})])
+def test_query_count_does_not_grow_with_the_journal(app, client, participant, event, count_queries, path, filters):
     sign_in(client, participant)
+    if filters:
+        client.post("/journal/filter", data=filters)
     counts = []
     for size in (20, 1000):
         many_entries(participant, size - len(counts) * 20)
@@ -324,7 +358,7 @@ def test_tampered_entry_shows_an_error_is_logged_and_does_not_disappear(client, 
     assert "kunde inte dekrypteras" in page_text(response)
     assert any(f"Journal entry {entry.id} could not be decrypted" in r.getMessage() for r in caplog.records)
     assert "Anteckning som inte kan läsas" in page_text(client.get("/journal"))
-    assert "Anteckning som inte kan läsas" in page_text(client.get("/journal?q=vad+som+helst"))
+    assert "Anteckning som inte kan läsas" in page_text(visit(client, "/journal", q="vad som helst"))
     assert client.get(f"/journal/{entry.id}/edit").status_code == 302
     assert client.post(f"/journal/{entry.id}/delete").status_code == 302
 

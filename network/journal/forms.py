@@ -1,9 +1,9 @@
 """Journal forms: validation only; the views fill in the choices."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from network.journal.models import ProgrammeAim, PromptTiming
 from network.journal.services import MAX_TAGS, invalid_tags, parse_tags
@@ -53,3 +53,12 @@ class PromptForm(FlaskForm):
         empty = SelectChoice("", _l("Any"))
         self.timing.choices = [empty] + choices(PromptTiming)
         self.aim.choices = [empty] + choices(ProgrammeAim)
+
+
+class FilterForm(FlaskForm):
+    """Search words and filters, sent by POST so they never appear in a URL or an access log."""
+
+    q = StringField(validators=[Optional(), Length(max=200)])
+    tag = StringField(validators=[Optional(), Length(max=40)])
+    event = IntegerField(validators=[Optional()])
+    month = StringField(validators=[Optional(), Regexp(r"^\d{4}-(0[1-9]|1[0-2])$")])

@@ -2,7 +2,7 @@
 import io
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from network import permissions
 from network.extensions import db, login
 from network.journal import bp, services
-from network.journal.forms import EntryForm, PromptForm
+from network.journal.forms import EntryForm, FilterForm, PromptForm
 from network.journal.models import JournalPrompt, ProgrammeAim, PromptTiming
 from network.permissions import require
 from network.programme.models import Cohort, MembershipRole
@@ -38,16 +38,26 @@ def entry_or_404(entry_id: int):
     return services.own_entry(current_user, entry_id) or abort(404)
 
 
+FILTERS = "journal_filters"
+
+
 def read_filters() -> services.Filters:
-    """The list filters from the query string; malformed values answer 400."""
-    args = request.args
-    try:
-        event_id = int(args["event"]) if args.get("event") else None
-        month = date.fromisoformat(args["month"] + "-01") if args.get("month") else None
-    except ValueError:
+    """The member's current filters, kept in their session (never in the URL: no access log sees them)."""
+    saved = session.get(FILTERS) or {}
+    if saved.get("user") != current_user.id:
+        return services.Filters()
+    month = date.fromisoformat(saved["month"] + "-01") if saved.get("month") else None
+    return services.Filters(tag=saved.get("tag", ""), event_id=saved.get("event"), month=month, q=saved.get("q", ""))
+
+
+@bp.post("/filter")
+def filter_entries():
+    form = FilterForm()
+    if not form.validate_on_submit():
         abort(400)
-    return services.Filters(tag=args.get("tag", "").strip(), event_id=event_id, month=month,
-                            q=args.get("q", "").strip()[:200])
+    session[FILTERS] = {"user": current_user.id, "q": (form.q.data or "").strip(), "tag": (form.tag.data or "").strip(),
+                        "event": form.event.data, "month": form.month.data or ""}
+    return redirect(url_for("journal.index"))
 
 
 @bp.get("")

@@ -5,6 +5,8 @@ import json
 import logging
 import os
 import stat
+import subprocess
+import sys
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -343,6 +345,19 @@ def test_app_refuses_to_start_when_entries_exist_and_the_key_is_missing(app, par
         create_app({**config, "JOURNAL_KEY": wrong})
     right = base64.b64encode(keyring().keys[keyring().current]).decode()
     assert create_app({**config, "JOURNAL_KEY": right})
+
+
+@pytest.mark.parametrize("command", [["flask", "--app", "wsgi", "routes"], ["gunicorn", "--check-config", "wsgi:app"]])
+def test_servers_refuse_to_start_without_the_key(app, participant, tmp_path, command):
+    write(participant)
+    environment = {**os.environ, "NETWORK_INSTANCE_PATH": str(tmp_path / "no-key"),
+                   "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
+    environment.pop("NETWORK_JOURNAL_KEY", None)
+    executable = str(Path(sys.executable).parent / command[0])
+    result = subprocess.run([executable, *command[1:]], env=environment, cwd=Path(__file__).resolve().parent.parent,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "journal key is missing" in result.stderr + result.stdout
 
 
 def test_tampered_entry_shows_an_error_is_logged_and_does_not_disappear(client, participant, caplog):

@@ -461,6 +461,7 @@ def test_new_entry_offers_the_prompts_for_the_nearest_event(client, participant,
     assert "Inför konferensen" in body and "Efter konferensen" not in body
     chosen = page_text(client.get("/journal/new?prompt=default:conference-before"))
     assert "Reflektionsfråga:" in chosen
+    assert f'<option selected value="{event.id}">' in chosen  # the event it is about is preselected
     client.post("/journal/new?prompt=default:conference-before", data={
         "title": "Svar", "body": "Mitt svar", "entry_date": "2026-03-01", "event_id": str(event.id),
         "prompt": "default:conference-before"})

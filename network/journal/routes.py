@@ -90,8 +90,8 @@ def new():
     if request.method == "GET":
         form.entry_date.data = local_today()
         form.prompt.data = request.args.get("prompt", "")
-        if form.prompt.data.startswith("default:conference") or form.prompt.data.startswith("default:trip"):
-            form.event_id.data = nearest.id if nearest else 0
+        if nearest and services.is_event_prompt(form.prompt.data):
+            form.event_id.data = nearest.id
     prompt_text = services.resolve_prompt(current_user, form.prompt.data, language) or ""
     if form.validate_on_submit():
         entry = services.save_entry(current_user, None, prompt=prompt_text, **entry_values(form))

@@ -285,6 +285,12 @@ def resolve_prompt(user: User, key: str, language: str) -> str | None:
     return None
 
 
+def is_event_prompt(key: str) -> bool:
+    """Is this one of the default prompts for before or after a conference or study trip?"""
+    kind, _, ident = (key or "").partition(":")
+    return kind == "default" and ident in DEFAULT_PROMPTS and DEFAULT_PROMPTS[ident].kind is not None
+
+
 def cohort_prompts(cohort_ids: list[int] | None) -> list[JournalPrompt]:
     """Course leaders' prompts for these cohorts (all when None), newest first."""
     stmt = (

@@ -343,6 +343,8 @@ def test_app_refuses_to_start_when_entries_exist_and_the_key_is_missing(app, par
     wrong = base64.b64encode(b"k" * 32).decode()
     with pytest.raises(JournalKeyError, match="not configured"):
         create_app({**config, "JOURNAL_KEY": wrong})
+    with pytest.raises(JournalKeyError, match="256-bit"):
+        create_app({**config, "JOURNAL_KEY": "inte base64!"})
     right = base64.b64encode(keyring().keys[keyring().current]).decode()
     assert create_app({**config, "JOURNAL_KEY": right})
 

@@ -44,7 +44,10 @@ def associated_data(entry_id: int, author_id: int) -> bytes:
 
 def decode_keys(text: str) -> list[bytes]:
     """Base64 keys separated by commas or newlines; each must be 256 bits."""
-    keys = [base64.b64decode(part.strip(), validate=True) for part in text.replace(",", "\n").split() if part.strip()]
+    try:
+        keys = [base64.b64decode(part, validate=True) for part in text.replace(",", "\n").split()]
+    except ValueError:
+        keys = []
     if not keys or any(len(key) != 32 for key in keys):
         raise JournalKeyError("Journal keys must be base64-encoded 256-bit (32-byte) AES keys.")
     return keys
@@ -135,6 +138,8 @@ def load_keyring(app: Flask, stored: set[str] | None) -> Keyring:
         return Keyring.from_keys(decode_keys(configured))
     path = Path(app.instance_path) / KEY_FILE
     if path.exists():
+        if path.stat().st_mode & 0o077:
+            app.logger.warning("%s can be read by other users: run `chmod 600 %s`.", path, path)
         return Keyring.from_keys(decode_keys(path.read_text()), path)
     if stored:
         raise JournalKeyError(

@@ -101,19 +101,22 @@ def seal(entry: JournalEntry, payload: dict) -> None:
     entry.key_id, entry.nonce, entry.ciphertext = keyring().encrypt(pack(payload), entry.id, entry.author_id)
 
 
-# The plaintext is the payload's JSON, a NUL byte, then the sanitised HTML: search parses the
-# JSON part only (JSON never holds a raw NUL), which keeps searching 2,000 entries fast.
+# The plaintext holds four parts split by NUL bytes: the payload's JSON (what was written),
+# the case-folded tags, the case-folded searchable text, and the sanitised HTML. Search then
+# matches bytes without parsing JSON, decoding or case-folding 2,000 entries per request.
 def pack(payload: dict) -> bytes:
+    """The plaintext for ``payload`` (title, body, html, tags, prompt)."""
     text = {key: value for key, value in payload.items() if key != "html"}
-    return json.dumps(text, ensure_ascii=False).encode() + b"\0" + payload["html"].encode()
+    tags = "\n".join(tag.casefold() for tag in payload["tags"])
+    words = "\n".join((payload["title"], payload["body"], " ".join(payload["tags"]))).casefold()
+    parts = [json.dumps(text, ensure_ascii=False), tags.replace("\0", " "), words.replace("\0", " "), payload["html"]]
+    return b"\0".join(part.encode() for part in parts)
 
 
-def unpack(plaintext: bytes, with_html: bool = True) -> dict:
-    text, _, html = plaintext.partition(b"\0")
-    payload = json.loads(text)
-    if with_html:
-        payload["html"] = html.decode()
-    return payload
+def unpack(plaintext: bytes) -> dict:
+    """The payload ``pack`` was given."""
+    text, _tags, _words, html = plaintext.split(b"\0", 3)
+    return {**json.loads(text), "html": html.decode()}
 
 
 def delete_entry(entry: JournalEntry) -> None:
@@ -162,16 +165,14 @@ def filtered_stmt(user: User, filters: Filters) -> Select:
 
 
 def matcher(filters: Filters):
-    """A test for decrypted payloads: holds the tag and every search word (case-insensitive)."""
-    tag, words = filters.tag.casefold(), filters.q.casefold().split()
+    """A test for packed plaintexts: holds the tag and every search word (case-insensitive)."""
+    tag, words = filters.tag.casefold().encode(), [word.encode() for word in filters.q.casefold().split()]
 
-    def matches(payload: dict) -> bool:
-        if tag and tag not in (t.casefold() for t in payload["tags"]):
+    def matches(plaintext: bytes) -> bool:
+        _text, tags, searchable, _html = plaintext.split(b"\0", 3)
+        if tag and tag not in tags.split(b"\n"):
             return False
-        if not words:
-            return True
-        haystack = "\n".join((payload["title"], payload["body"], " ".join(payload["tags"]))).casefold()
-        return all(word in haystack for word in words)
+        return all(word in searchable for word in words)
 
     return matches
 
@@ -186,11 +187,10 @@ def search(user: User, filters: Filters) -> list[int]:
     ring, matches, found = keyring(), matcher(filters), []
     for entry_id, author_id, kid, nonce, ciphertext in db.session.execute(stmt):
         try:
-            payload = unpack(ring.decrypt(kid, nonce, ciphertext, entry_id, author_id), with_html=False)
+            hit = matches(ring.decrypt(kid, nonce, ciphertext, entry_id, author_id))
         except (EntryUnreadable, ValueError):
-            found.append(entry_id)  # cannot be matched: shown rather than silently left out
-            continue
-        if matches(payload):
+            hit = True  # cannot be matched: shown rather than silently left out
+        if hit:
             found.append(entry_id)
     return found
 

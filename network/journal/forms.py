@@ -34,6 +34,7 @@ class EntryForm(FlaskForm):
     tags = StringField(_l("Tags"), validators=[Optional(), valid_tags],
                        description=_l("Separate tags with commas, e.g. staff, budget, conference."))
     event_id = SelectField(_l("Programme event"), coerce=int, choices=[])
+    # Links to discussion themes join here (a multiple select of themes) once the forum lands.
     prompt = HiddenField()
     is_draft = BooleanField(_l("Save as draft"))
 

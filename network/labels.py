@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from network.auth.models import Role, UserStatus
 from network.people.models import Area, Visibility
+from network.journal.models import ProgrammeAim, PromptTiming
 from network.programme.models import EventKind, MembershipRole, OrganisationKind
 
 LABELS: dict[Enum, object] = {
@@ -40,6 +41,15 @@ LABELS: dict[Enum, object] = {
     Visibility.PRIVATE: _l("only me"),
     Visibility.COHORT: _l("my cohorts"),
     Visibility.NETWORK: _l("the whole network"),
+    PromptTiming.BEFORE: _l("before the event"),
+    PromptTiming.AFTER: _l("after the event"),
+    ProgrammeAim.CUSTOMER_ORIENTATION: _l("increase customer orientation"),
+    ProgrammeAim.INTERPLAY: _l("increase interplay between internal and external actors"),
+    ProgrammeAim.NEW_SITUATIONS: _l("use new situations and challenges to develop the organisation"),
+    ProgrammeAim.HABITUAL_THINKING: _l("break habitual thought patterns"),
+    ProgrammeAim.NEW_WAYS_OF_WORKING: _l("find new ways of working"),
+    ProgrammeAim.MANAGER_NETWORK: _l("create a manager network"),
+    ProgrammeAim.REFLECTION: _l("make room for reflection"),
 }
 
 

@@ -18,3 +18,4 @@ from network.forum.models import (  # noqa: F401
     Thread,
     ThreadWatch,
 )
+from network.journal.models import JournalEntry, JournalPrompt  # noqa: F401

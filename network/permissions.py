@@ -197,3 +197,12 @@ def can_delete_post(user, post) -> bool:
 def can_see_revisions(user, post) -> bool:
     """Earlier versions of a post are for moderators."""
     return can_moderate_thread(user, post.thread)
+
+def can_write_journal(user) -> bool:
+    """Keeps a private journal (every active member; entries are filtered by author in queries)."""
+    return is_member(user)
+
+
+def can_manage_prompts(user, cohort: Cohort) -> bool:
+    """May write and remove reflection prompts for a cohort: its course leaders and administrators."""
+    return is_admin(user) or leads_cohort(user, cohort)

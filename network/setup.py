@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from network.extensions import babel, csrf, db, limiter, login, migrate
+from network.journal import keys as journal_keys
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
@@ -32,6 +33,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login.init_app(app)
+    journal_keys.init_app(app)  # refuses to start when stored entries' key is missing
     login.login_view = "auth.login"
     login.login_message = _l("Please log in to see this page.")
     login.login_message_category = "info"
@@ -73,6 +75,7 @@ FEATURES = (
     "admin",
     "people",
     "forum",
+    "journal",
 )
 
 
@@ -185,6 +188,7 @@ def register_commands(app: Flask) -> None:
     from network.auth.commands import create_user_command, invite_command
     from network.demo import prepare_command, seed_demo_command
     from network.forum.commands import notify_group
+    from network.journal.commands import journal_cli
 
     commands = (
         create_user_command,
@@ -192,6 +196,7 @@ def register_commands(app: Flask) -> None:
         seed_demo_command,
         prepare_command,
         notify_group,
+        journal_cli,
     )
     for command in commands:
         app.cli.add_command(command)

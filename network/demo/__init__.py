@@ -120,6 +120,7 @@ class DemoData:
 FEATURE_SEEDERS: tuple[str, ...] = (
     "network.people.demo",
     "network.forum.demo",
+    "network.journal.demo",
 )
 
 

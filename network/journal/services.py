@@ -1,0 +1,381 @@
+"""Queries and rules for the journal. Every query is filtered by author: entries are private."""
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from network.auth.models import User
+from network.extensions import db
+from network.journal.keys import EntryUnreadable, keyring
+from network.journal.models import JournalEntry, JournalPrompt, PromptTiming
+from network.journal.prompts import AIM_PROMPTS, DEFAULT_PROMPTS, EVENT_PROMPTS
+from network.programme.models import ProgrammeEvent
+from network.text import render_markdown
+from network.timeutil import utcnow
+
+TAG_PATTERN = re.compile(r"^[\w][\w\- ]{0,39}$")
+MAX_TAGS = 20
+
+
+@dataclass
+class EntryText:
+    """An entry with its decrypted content; ``readable`` is False when decryption failed."""
+
+    entry: JournalEntry
+    title: str = ""
+    body: str = ""
+    html: str = ""
+    tags: list[str] = field(default_factory=list)
+    prompt: str = ""
+    readable: bool = True
+
+
+@dataclass
+class Filters:
+    """What the author narrowed the journal to."""
+
+    tag: str = ""
+    event_id: int | None = None
+    month: date | None = None
+    q: str = ""
+
+    def in_memory(self) -> bool:
+        """True when filtering needs decrypted text (tags and words are encrypted)."""
+        return bool(self.tag or self.q.strip())
+
+
+class ListPagination(Pagination):
+    """db.paginate's page object over a list filtered in memory."""
+
+    def _query_items(self) -> list:
+        start = (self.page - 1) * self.per_page
+        return self._query_args["rows"][start:start + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["rows"])
+
+
+# Writing ------------------------------------------------------------------------
+
+def parse_tags(text: str) -> list[str]:
+    """Comma-separated tags, trimmed, case-insensitively de-duplicated, in order."""
+    seen, tags = set(), []
+    for raw in (text or "").split(","):
+        tag = " ".join(raw.split())
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            tags.append(tag)
+    return tags
+
+
+def invalid_tags(tags: list[str]) -> list[str]:
+    """The tags that are too long or hold characters other than letters, digits, spaces and hyphens."""
+    return [tag for tag in tags if not TAG_PATTERN.match(tag)]
+
+
+def save_entry(user: User, entry: JournalEntry | None, *, title: str, body: str, tags: list[str],
+               entry_date: date, event_id: int | None, is_draft: bool, prompt: str = "") -> JournalEntry:
+    """Create or update ``user``'s entry, encrypting its text under the current key."""
+    if entry is None:
+        entry = JournalEntry(author_id=user.id, key_id="", nonce=b"", ciphertext=b"")
+        db.session.add(entry)
+    entry.entry_date, entry.event_id, entry.is_draft = entry_date, event_id, is_draft
+    entry.updated_at = utcnow()
+    db.session.flush()  # the id is part of the associated data
+    payload = {"title": title.strip(), "body": body, "html": render_markdown(body), "tags": tags, "prompt": prompt}
+    seal(entry, payload)
+    db.session.flush()
+    return entry
+
+
+def seal(entry: JournalEntry, payload: dict) -> None:
+    """Encrypt ``payload`` into the entry with a fresh nonce under the current key."""
+    entry.key_id, entry.nonce, entry.ciphertext = keyring().encrypt(pack(payload), entry.id, entry.author_id)
+
+
+# The plaintext holds four parts split by NUL bytes: the payload's JSON (what was written),
+# the case-folded tags, the case-folded searchable text, and the sanitised HTML. Search then
+# matches bytes without parsing JSON, decoding or case-folding 2,000 entries per request.
+def pack(payload: dict) -> bytes:
+    """The plaintext for ``payload`` (title, body, html, tags, prompt)."""
+    text = {key: value for key, value in payload.items() if key != "html"}
+    tags = "\n".join(tag.casefold() for tag in payload["tags"])
+    words = "\n".join((payload["title"], payload["body"], " ".join(payload["tags"]))).casefold()
+    parts = [json.dumps(text, ensure_ascii=False), tags.replace("\0", " "), words.replace("\0", " "), payload["html"]]
+    return b"\0".join(part.encode() for part in parts)
+
+
+def unpack(plaintext: bytes) -> dict:
+    """The payload ``pack`` was given."""
+    text, _tags, _words, html = plaintext.split(b"\0", 3)
+    return {**json.loads(text), "html": html.decode()}
+
+
+def delete_entry(entry: JournalEntry) -> None:
+    """Remove the entry for good."""
+    db.session.delete(entry)
+    db.session.flush()
+
+
+# Reading ------------------------------------------------------------------------
+
+def open_entry(entry: JournalEntry) -> EntryText:
+    """The decrypted entry; an unreadable one is logged (by id only) and marked, never dropped."""
+    try:
+        payload = unpack(keyring().decrypt(entry.key_id, entry.nonce, entry.ciphertext, entry.id, entry.author_id))
+    except (EntryUnreadable, ValueError) as error:
+        # The id and the kind of failure only: never any of the text.
+        current_app.logger.error("Journal entry %s could not be decrypted (%s)", entry.id, type(error).__name__)
+        return EntryText(entry, readable=False)
+    return EntryText(entry, payload["title"], payload["body"], payload["html"], payload["tags"], payload.get("prompt", ""))
+
+
+def own_entries_stmt(user: User) -> Select:
+    """The user's own entries, newest first, with their events loaded."""
+    return (
+        select(JournalEntry)
+        .where(JournalEntry.author_id == user.id)
+        .options(selectinload(JournalEntry.event))
+        .order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc())
+    )
+
+
+def own_entry(user: User, entry_id: int) -> JournalEntry | None:
+    """The entry if ``user`` wrote it; None for everyone else (who then gets 404)."""
+    return db.session.scalar(own_entries_stmt(user).where(JournalEntry.id == entry_id))
+
+
+def filtered_stmt(user: User, filters: Filters) -> Select:
+    """The user's entries narrowed by what the database can see: event and month."""
+    stmt = own_entries_stmt(user)
+    if filters.event_id:
+        stmt = stmt.where(JournalEntry.event_id == filters.event_id)
+    if filters.month:
+        following = (filters.month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        stmt = stmt.where(JournalEntry.entry_date >= filters.month, JournalEntry.entry_date < following)
+    return stmt
+
+
+def matcher(filters: Filters):
+    """A test for packed plaintexts: holds the tag and every search word (case-insensitive)."""
+    tag, words = filters.tag.casefold().encode(), [word.encode() for word in filters.q.casefold().split()]
+
+    def matches(plaintext: bytes) -> bool:
+        _text, tags, searchable, _html = plaintext.split(b"\0", 3)
+        if tag and tag not in tags.split(b"\n"):
+            return False
+        return all(word in searchable for word in words)
+
+    return matches
+
+
+def search(user: User, filters: Filters) -> list[int]:
+    """Ids of the user's entries matching the filters, newest first, decrypted in memory.
+
+    Only the encrypted columns are fetched (no ORM objects), so 2,000 entries stay fast.
+    """
+    stmt = filtered_stmt(user, filters).with_only_columns(
+        JournalEntry.id, JournalEntry.author_id, JournalEntry.key_id, JournalEntry.nonce, JournalEntry.ciphertext)
+    ring, matches, found = keyring(), matcher(filters), []
+    for entry_id, author_id, kid, nonce, ciphertext in db.session.execute(stmt):
+        try:
+            hit = matches(ring.decrypt(kid, nonce, ciphertext, entry_id, author_id))
+        except (EntryUnreadable, ValueError):
+            hit = True  # cannot be matched: shown rather than silently left out
+        if hit:
+            found.append(entry_id)
+    return found
+
+
+def entries_by_ids(user: User, ids: list[int]) -> list[EntryText]:
+    """The user's entries with these ids, decrypted, in the order given."""
+    if not ids:
+        return []
+    by_id = {e.id: e for e in db.session.scalars(own_entries_stmt(user).where(JournalEntry.id.in_(ids)))}
+    return [open_entry(by_id[i]) for i in ids if i in by_id]
+
+
+def journal_page(user: User, filters: Filters, page: int, per_page: int) -> Pagination:
+    """One page of the user's journal as decrypted entries."""
+    if filters.in_memory():
+        pagination = ListPagination(page=page, per_page=per_page, error_out=False, rows=search(user, filters))
+        pagination.items = entries_by_ids(user, pagination.items)
+    else:
+        pagination = db.paginate(filtered_stmt(user, filters), page=page, per_page=per_page, error_out=False)
+        pagination.items = [open_entry(entry) for entry in pagination.items]
+    return pagination
+
+
+def entry_months(user: User) -> list[date]:
+    """First days of the months in which the user wrote, newest first."""
+    days = db.session.scalars(select(JournalEntry.entry_date).where(JournalEntry.author_id == user.id).distinct())
+    return sorted({day.replace(day=1) for day in days}, reverse=True)
+
+
+def timeline(user: User) -> list[tuple[ProgrammeEvent | None, list[EntryText]]]:
+    """The user's entries grouped by programme event in event order, oldest first; unlinked last."""
+    groups: dict[ProgrammeEvent | None, list[EntryText]] = {}
+    stmt = own_entries_stmt(user).order_by(None).order_by(JournalEntry.entry_date, JournalEntry.id)
+    for entry in db.session.scalars(stmt):
+        groups.setdefault(entry.event, []).append(open_entry(entry))
+    events = sorted((e for e in groups if e is not None), key=lambda e: (e.starts_on, e.id))
+    ordered = [(event, groups[event]) for event in events]
+    return ordered + ([(None, groups[None])] if None in groups else [])
+
+
+# Programme events and prompts ----------------------------------------------------------
+
+def member_events(user: User) -> list[ProgrammeEvent]:
+    """The conferences and study trips of the user's cohorts, in date order."""
+    cohort_ids = [m.cohort_id for m in user.memberships]
+    if not cohort_ids:
+        return []
+    stmt = (
+        select(ProgrammeEvent)
+        .where(ProgrammeEvent.cohort_id.in_(cohort_ids))
+        .options(selectinload(ProgrammeEvent.cohort))
+        .order_by(ProgrammeEvent.starts_on, ProgrammeEvent.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def nearest_event(events: list[ProgrammeEvent], today: date) -> tuple[ProgrammeEvent | None, PromptTiming | None]:
+    """The event closest to ``today`` and whether today is before it or after it (or during)."""
+    def distance(event: ProgrammeEvent) -> int:
+        if event.starts_on <= today <= event.ends_on:
+            return 0
+        return min(abs((event.starts_on - today).days), abs((today - event.ends_on).days))
+
+    if not events:
+        return None, None
+    event = min(events, key=distance)
+    return event, PromptTiming.BEFORE if today < event.starts_on else PromptTiming.AFTER
+
+
+def offered_prompts(user: User, events: list[ProgrammeEvent], today: date, language: str) -> tuple[ProgrammeEvent | None, list[tuple[str, str]]]:
+    """(nearest event, [(key, text)]): prompts for that event first, then the programme's aims."""
+    event, timing = nearest_event(events, today)
+    offered = [(f"default:{p.key}", str(p.text)) for p in EVENT_PROMPTS
+               if event is not None and p.kind == event.kind and p.timing == timing]
+    for prompt in cohort_prompts([m.cohort_id for m in user.memberships]):
+        if prompt.event_id is None or (event is not None and prompt.event_id == event.id
+                                       and prompt.timing in (None, timing)):
+            offered.append((f"cohort:{prompt.id}", prompt.text(language)))
+    offered += [(f"default:{p.key}", str(p.text)) for p in AIM_PROMPTS]
+    return event, offered
+
+
+def resolve_prompt(user: User, key: str, language: str) -> str | None:
+    """The text of a prompt offered to ``user``; None for unknown keys or other cohorts' prompts."""
+    kind, _, ident = (key or "").partition(":")
+    if kind == "default" and ident in DEFAULT_PROMPTS:
+        return str(DEFAULT_PROMPTS[ident].text)
+    if kind == "cohort" and ident.isdigit():
+        prompt = db.session.get(JournalPrompt, int(ident))
+        if prompt is not None and prompt.cohort_id in {m.cohort_id for m in user.memberships}:
+            return prompt.text(language)
+    return None
+
+
+def is_event_prompt(key: str) -> bool:
+    """Is this one of the default prompts for before or after a conference or study trip?"""
+    kind, _, ident = (key or "").partition(":")
+    return kind == "default" and ident in DEFAULT_PROMPTS and DEFAULT_PROMPTS[ident].kind is not None
+
+
+def cohort_prompts(cohort_ids: list[int] | None) -> list[JournalPrompt]:
+    """Course leaders' prompts for these cohorts (all when None), newest first."""
+    stmt = (
+        select(JournalPrompt)
+        .options(selectinload(JournalPrompt.cohort), selectinload(JournalPrompt.event))
+        .order_by(JournalPrompt.created_at.desc(), JournalPrompt.id.desc())
+    )
+    if cohort_ids is not None:
+        if not cohort_ids:
+            return []
+        stmt = stmt.where(JournalPrompt.cohort_id.in_(cohort_ids))
+    return list(db.session.scalars(stmt))
+
+
+def add_prompt(author: User, **values) -> JournalPrompt:
+    """Store a course leader's prompt."""
+    prompt = JournalPrompt(author_id=author.id, **values)
+    db.session.add(prompt)
+    db.session.flush()
+    return prompt
+
+
+# Export --------------------------------------------------------------------------
+
+def slug(text: str) -> str:
+    """A short ASCII file-name part."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40] or "anteckning"
+
+
+def export_record(text: EntryText) -> dict:
+    """What the export holds about one entry."""
+    entry = text.entry
+    record = {"id": entry.id, "date": entry.entry_date.isoformat(), "draft": entry.is_draft,
+              "event": entry.event.title if entry.event else None, "themes": []}
+    if not text.readable:
+        return {**record, "unreadable": True}
+    return {**record, "title": text.title, "tags": text.tags, "prompt": text.prompt, "body": text.body}
+
+
+def front_matter(record: dict) -> str:
+    """YAML front matter (JSON-quoted values are valid YAML)."""
+    keys = ("title", "date", "tags", "event", "themes", "draft", "prompt")
+    lines = [f"{key}: {json.dumps(record[key], ensure_ascii=False)}" for key in keys if record.get(key) is not None]
+    return "---\n" + "\n".join(lines) + "\n---\n\n"
+
+
+def export_zip(user: User) -> bytes:
+    """The whole journal: one Markdown file per entry plus journal.json, oldest first."""
+    texts = [open_entry(entry) for entry in db.session.scalars(own_entries_stmt(user))][::-1]
+    records = [export_record(text) for text in texts]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, record in enumerate(records, start=1):
+            if not record.get("unreadable"):
+                name = f"{number:04d}-{record['date']}-{slug(record['title'])}.md"
+                archive.writestr(name, front_matter(record) + record["body"])
+        document = {"exported_at": utcnow().isoformat(), "author": user.name, "entries": records}
+        archive.writestr("journal.json", json.dumps(document, ensure_ascii=False, indent=2))
+    return buffer.getvalue()
+
+
+# Key rotation ---------------------------------------------------------------------
+
+def reencrypt_batch(after_id: int, batch_size: int) -> tuple[list[int], list[int]]:
+    """Re-encrypt the next entries (ids above ``after_id``) not under the current key.
+
+    Returns (ids re-encrypted, ids that could not be decrypted and were left as they are).
+    """
+    ring = keyring()
+    stmt = (select(JournalEntry).where(JournalEntry.key_id != ring.current, JournalEntry.id > after_id)
+            .order_by(JournalEntry.id).limit(batch_size))
+    done, failed = [], []
+    for entry in db.session.scalars(stmt):
+        try:
+            plaintext = ring.decrypt(entry.key_id, entry.nonce, entry.ciphertext, entry.id, entry.author_id)
+        except EntryUnreadable:
+            failed.append(entry.id)
+            continue
+        entry.key_id, entry.nonce, entry.ciphertext = ring.encrypt(plaintext, entry.id, entry.author_id)
+        done.append(entry.id)
+    db.session.flush()
+    return done, failed
+
+
+def entries_not_under(key: str) -> int:
+    """How many entries are encrypted under another key than ``key``."""
+    return db.session.scalar(select(func.count(JournalEntry.id)).where(JournalEntry.key_id != key))

@@ -427,6 +427,14 @@ def test_home_invites_to_add_areas_when_none(client, participant):
     assert "Lägg till dina ansvarsområden" in page_text(client.get("/"))
 
 
+def test_home_says_when_no_counterparts_exist_yet(client, participant, make_profile):
+    make_profile(participant, areas=[Area.WATER_WASTE])
+    login_as(client, participant)
+    body = page_text(client.get("/"))
+    assert "Ingen med dina ansvarsområden i en annan organisation" in body
+    assert "Lägg till dina ansvarsområden" not in body
+
+
 # Avatars --------------------------------------------------------------------------------------
 
 def image_bytes(fmt="PNG", size=(400, 300), exif=False) -> bytes:

@@ -63,9 +63,9 @@ def event(cohort):
 @pytest.fixture
 def themes(app):
     """Two open discussion themes and an archived one."""
-    made = [Theme(slug="tillit", name_sv="Tillit i gruppen", name_en="Trust in the team", position=1),
-            Theme(slug="kundorientering", name_sv="Kundorientering", name_en="Customer orientation", position=2),
-            Theme(slug="gammalt-tema", name_sv="Gammalt tema", name_en="Old theme", position=3, archived_at=utcnow())]
+    made = [Theme(slug="test-tillit", name_sv="Tillit i gruppen", name_en="Trust in the team", position=1),
+            Theme(slug="test-kundfokus", name_sv="Kundorientering", name_en="Customer orientation", position=2),
+            Theme(slug="test-gammalt-tema", name_sv="Gammalt tema", name_en="Old theme", position=3, archived_at=utcnow())]
     db.session.add_all(made)
     db.session.commit()
     return made
@@ -531,13 +531,13 @@ def test_entry_links_to_themes_privately_and_shows_them(client, participant, the
     entry = db.session.scalar(select(JournalEntry))
     assert services.open_entry(entry).theme_ids == [themes[0].id, themes[1].id]
     body = page_text(client.get(f"/journal/{entry.id}"))
-    assert 'href="/themes/tillit">Tillit i gruppen</a>' in body and 'href="/themes/kundorientering"' in body
+    assert 'href="/themes/test-tillit">Tillit i gruppen</a>' in body and 'href="/themes/test-kundfokus"' in body
     assert "Tillit i gruppen" in page_text(client.get("/journal"))
     # The forum's theme page says nothing about the entry, to its author or anyone else.
     other = make_user(Role.PARTICIPANT, cohort=cohort)
     for member in (participant, other):
         sign_in(client, member)
-        assert "Om tillit" not in page_text(client.get("/themes/tillit"))
+        assert "Om tillit" not in page_text(client.get("/themes/test-tillit"))
 
 
 @pytest.mark.parametrize("chosen,error", [

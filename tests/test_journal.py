@@ -12,17 +12,19 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from helpers import outbox, page_text
 from network import create_app
 from network.auth.models import Role
 from network.extensions import db
+from network.forum import services as forum
+from network.forum.models import Post, Theme, Thread
 from network.journal import services
 from network.journal.keys import JournalKeyError, keyring
 from network.journal.models import JournalEntry, JournalPrompt
 from network.programme.models import EventKind, ProgrammeEvent
-from network.timeutil import local_today
+from network.timeutil import local_today, utcnow
 
 
 def sign_in(client, user) -> None:
@@ -40,10 +42,11 @@ def visit(client, path: str, **filters):
 
 
 def write(user, title="Första konferensen", body="Jag funderar på **min grupp**.", tags=("personal", "budget"),
-          entry_date=date(2026, 2, 10), event=None, is_draft=False) -> JournalEntry:
+          entry_date=date(2026, 2, 10), event=None, is_draft=False, themes=()) -> JournalEntry:
     """An entry written through the service, committed."""
     entry = services.save_entry(user, None, title=title, body=body, tags=list(tags), entry_date=entry_date,
-                                event_id=event.id if event else None, is_draft=is_draft)
+                                event_id=event.id if event else None, is_draft=is_draft,
+                                theme_ids=[theme.id for theme in themes])
     db.session.commit()
     return entry
 
@@ -55,6 +58,17 @@ def event(cohort):
     db.session.add(held)
     db.session.commit()
     return held
+
+
+@pytest.fixture
+def themes(app):
+    """Two open discussion themes and an archived one."""
+    made = [Theme(slug="test-tillit", name_sv="Tillit i gruppen", name_en="Trust in the team", position=1),
+            Theme(slug="test-kundfokus", name_sv="Kundorientering", name_en="Customer orientation", position=2),
+            Theme(slug="test-gammalt-tema", name_sv="Gammalt tema", name_en="Old theme", position=3, archived_at=utcnow())]
+    db.session.add_all(made)
+    db.session.commit()
+    return made
 
 
 @pytest.fixture
@@ -156,22 +170,27 @@ def test_entry_links_to_an_event_of_the_members_cohort(client, participant, even
 # Privacy ---------------------------------------------------------------------------------
 
 ENTRY_PAGES = [("get", "/journal/{id}"), ("get", "/journal/{id}/edit"), ("post", "/journal/{id}/edit"),
-               ("get", "/journal/{id}/delete"), ("post", "/journal/{id}/delete")]
+               ("get", "/journal/{id}/delete"), ("post", "/journal/{id}/delete"),
+               ("get", "/journal/{id}/share"), ("post", "/journal/{id}/share"), ("post", "/journal/{id}/share?confirm")]
 
 
 @pytest.mark.parametrize("who", ["author", "other_participant", "course_leader", "admin", "anonymous"])
 @pytest.mark.parametrize("method,path", ENTRY_PAGES)
-def test_only_the_author_reaches_an_entry_everyone_else_gets_404(client, people, who, method, path):
-    entry = write(people["author"], title="Hemlig rubrik")
+def test_only_the_author_reaches_an_entry_everyone_else_gets_404(client, people, themes, who, method, path):
+    entry = write(people["author"], title="Hemlig rubrik", body="Hemlig text")
     if people[who]:
         sign_in(client, people[who])
     data = {"title": "Ändrad", "body": "Ändrad", "entry_date": "2026-02-10", "event_id": "0"} if method == "post" else None
+    if path.endswith("?confirm"):  # a complete, confirmed share
+        data = {"excerpt": "Hemlig text", "target": "thread", "theme": str(themes[0].id), "title": "Delad tråd",
+                "scope": "network", "confirmed": "1"}
     response = getattr(client, method)(path.format(id=entry.id), data=data)
     if who == "author":
         assert response.status_code in (200, 302)
     else:
         assert response.status_code == 404
-        assert "Hemlig rubrik" not in page_text(response)
+        assert "Hemlig rubrik" not in page_text(response) and "Hemlig text" not in page_text(response)
+        assert db.session.scalar(select(Post)) is None
         db.session.expire_all()
         assert db.session.get(JournalEntry, entry.id).key_id  # not deleted, not changed
         assert services.open_entry(db.session.get(JournalEntry, entry.id)).title == "Hemlig rubrik"
@@ -430,12 +449,12 @@ def test_interrupted_rotation_keeps_every_entry_readable_and_can_be_rerun(app, r
 
 # Export -----------------------------------------------------------------------------------
 
-def test_export_round_trip_returns_what_was_written(client, participant, event):
+def test_export_round_trip_returns_what_was_written(client, participant, event, themes):
     written = [
         {"title": "Inför Kreta", "body": "Förväntningar\n\n- öppenhet\n- *nya vanor*", "tags": ["resa", "Kreta"],
-         "entry_date": date(2026, 5, 1), "event": event, "is_draft": False},
+         "entry_date": date(2026, 5, 1), "event": event, "is_draft": False, "themes": [themes[1], themes[2]]},
         {"title": 'Citat "med" tecken: ja', "body": "Rad 1\nRad 2 – åäö", "tags": [], "entry_date": date(2026, 5, 30),
-         "event": None, "is_draft": True},
+         "event": None, "is_draft": True, "themes": []},
     ]
     for item in written:
         write(participant, **item)
@@ -444,13 +463,16 @@ def test_export_round_trip_returns_what_was_written(client, participant, event):
     assert response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
     document = json.loads(archive.read("journal.json"))
-    exported = [(e["title"], e["body"], e["tags"], e["date"], e["event"], e["draft"]) for e in document["entries"]]
+    exported = [(e["title"], e["body"], e["tags"], e["date"], e["event"], e["draft"], e["themes"])
+                for e in document["entries"]]
     assert exported == [(w["title"], w["body"], w["tags"], w["entry_date"].isoformat(),
-                         w["event"].title if w["event"] else None, w["is_draft"]) for w in written]
+                         w["event"].title if w["event"] else None, w["is_draft"],
+                         [{"name": t.name_sv, "slug": t.slug} for t in w["themes"]]) for w in written]
     markdown = sorted(n for n in archive.namelist() if n.endswith(".md"))
     assert len(markdown) == 2
     first = archive.read(markdown[0]).decode()
-    assert first.startswith('---\ntitle: "Inför Kreta"\ndate: "2026-05-01"\ntags: ["resa", "Kreta"]\nevent: "Konferens 3: Täby"\nthemes: []')
+    assert first.startswith('---\ntitle: "Inför Kreta"\ndate: "2026-05-01"\ntags: ["resa", "Kreta"]\nevent: "Konferens 3: Täby"\nthemes: ["Kundorientering", "Gammalt tema"]')
+    assert 'themes: []' in archive.read(markdown[1]).decode()
     assert first.endswith("---\n\n" + written[0]["body"])
 
 
@@ -493,3 +515,191 @@ def test_course_leader_cannot_write_prompts_for_another_cohort(client, make_user
                                                      "aim": "", "text_sv": "Fråga"})
     assert response.status_code == 200 and "Inte ett giltigt val" in page_text(response)
     assert db.session.scalar(select(JournalPrompt)) is None
+
+
+# Links to discussion themes ------------------------------------------------------------------
+
+def entry_form(**values) -> dict:
+    return {"title": "Om tillit", "body": "Texten finns kvar", "entry_date": "2026-03-01", "event_id": "0", **values}
+
+
+def test_entry_links_to_themes_privately_and_shows_them(client, participant, themes, make_user, cohort):
+    sign_in(client, participant)
+    form = entry_form(themes=[str(themes[0].id), str(themes[1].id)])
+    assert client.get("/journal/new").status_code == 200 and "Gammalt tema" not in page_text(client.get("/journal/new"))
+    assert client.post("/journal/new", data=form).status_code == 302
+    entry = db.session.scalar(select(JournalEntry))
+    assert services.open_entry(entry).theme_ids == [themes[0].id, themes[1].id]
+    body = page_text(client.get(f"/journal/{entry.id}"))
+    assert 'href="/themes/test-tillit">Tillit i gruppen</a>' in body and 'href="/themes/test-kundfokus"' in body
+    assert "Tillit i gruppen" in page_text(client.get("/journal"))
+    # The forum's theme page says nothing about the entry, to its author or anyone else.
+    other = make_user(Role.PARTICIPANT, cohort=cohort)
+    for member in (participant, other):
+        sign_in(client, member)
+        assert "Om tillit" not in page_text(client.get("/themes/test-tillit"))
+
+
+@pytest.mark.parametrize("chosen,error", [
+    ("99999", "Välj bland de diskussionsteman som visas."),
+    ("archived", "Arkiverade teman kan inte kopplas på nytt."),
+    ("inte-ett-tal", "Välj bland de diskussionsteman som visas."),
+])
+def test_unknown_or_archived_themes_are_a_form_error_with_the_text_kept(client, participant, themes, chosen, error):
+    sign_in(client, participant)
+    value = str(themes[2].id) if chosen == "archived" else chosen
+    response = client.post("/journal/new", data=entry_form(themes=[str(themes[0].id), value]))
+    body = page_text(response)
+    assert response.status_code == 200
+    assert error in body
+    assert "Om tillit" in body and "Texten finns kvar" in body
+    assert db.session.scalar(select(JournalEntry)) is None
+
+
+def test_an_archived_theme_stays_linked_when_the_entry_is_edited(client, participant, themes):
+    entry = write(participant, title="Gammal anteckning", themes=[themes[2], themes[0]])
+    sign_in(client, participant)
+    page = page_text(client.get(f"/journal/{entry.id}/edit"))
+    assert "Gammalt tema (arkiverat)" in page
+    response = client.post(f"/journal/{entry.id}/edit",
+                           data=entry_form(themes=[str(themes[2].id), str(themes[1].id)]))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert services.open_entry(db.session.get(JournalEntry, entry.id)).theme_ids == [themes[2].id, themes[1].id]
+    assert "Gammalt tema" in page_text(client.get(f"/journal/{entry.id}"))
+    other = write(participant, title="Utan tema")
+    response = client.post(f"/journal/{other.id}/edit", data=entry_form(themes=[str(themes[2].id)]))
+    assert response.status_code == 200 and "Arkiverade teman kan inte kopplas på nytt." in page_text(response)
+
+
+def test_journal_filters_by_theme(client, participant, themes):
+    write(participant, title="Januari", themes=[themes[0]], entry_date=date(2026, 1, 20))
+    write(participant, title="Februari", themes=[themes[1]], tags=("budget",), entry_date=date(2026, 2, 20))
+    write(participant, title="Mars", themes=[themes[0], themes[1]], tags=("budget",), entry_date=date(2026, 3, 20))
+    sign_in(client, participant)
+
+    def titles(**filters):
+        body = page_text(visit(client, "/journal", **filters))
+        return [t for t in ("Mars", "Februari", "Januari") if f">{t}</a>" in body]
+
+    assert titles(theme=themes[0].id) == ["Mars", "Januari"]
+    assert titles(theme=themes[1].id, tag="budget") == ["Mars", "Februari"]
+    assert titles(theme=themes[2].id) == []
+    assert "Tillit i gruppen" in page_text(client.get("/journal"))  # offered in the filter menu
+    client.post("/journal/filter", data={})
+    assert titles() == ["Mars", "Februari", "Januari"]
+
+
+def test_query_count_of_a_theme_filter_does_not_grow_with_the_journal(client, participant, themes, count_queries):
+    sign_in(client, participant)
+    client.post("/journal/filter", data={"theme": themes[0].id})
+    counts = []
+    for size in (20, 1000):
+        many_entries(participant, size - len(counts) * 20)
+        client.get("/journal")
+        with count_queries() as statements:
+            assert client.get("/journal").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+
+
+# Sharing an excerpt --------------------------------------------------------------------------
+
+SHARED = "Tillit byggs i *små* steg.\n\nVi testade korta möten."
+
+
+def share_form(themes, **values) -> dict:
+    return {"excerpt": SHARED, "target": "thread", "theme": str(themes[0].id), "title": "Små steg mot tillit",
+            "scope": "network", **values}
+
+
+def test_share_form_is_prefilled_with_the_entry_and_its_first_open_theme(client, participant, themes):
+    entry = write(participant, body="Hela texten", themes=[themes[2], themes[1]])
+    sign_in(client, participant)
+    body = page_text(client.get(f"/journal/{entry.id}/share"))
+    assert "Hela texten</textarea>" in body
+    assert f'<option selected value="{themes[1].id}">' in body or f'value="{themes[1].id}" selected' in body
+    assert "Gammalt tema" not in body  # no new threads in an archived theme
+    assert "Dela ett utdrag i forumet" in page_text(client.get(f"/journal/{entry.id}"))
+
+
+def test_sharing_previews_then_publishes_a_copy_and_the_entry_is_unchanged(client, participant, themes, caplog):
+    caplog.set_level(logging.DEBUG)
+    secret = "OSKARP-HEMLIGHET-91c2"
+    entry = write(participant, title="Privat rubrik", body=f"{SHARED}\n\n{secret}")
+    before = (entry.ciphertext, entry.nonce, entry.updated_at)
+    sign_in(client, participant)
+    preview = client.post(f"/journal/{entry.id}/share", data=share_form(themes))
+    body = page_text(preview)
+    assert preview.status_code == 200 and "Förhandsgranska" in body
+    assert "<em>små</em>" in body and 'name="confirmed" value="1"' in body
+    assert db.session.scalar(select(Post)) is None  # nothing is published before the confirmation
+
+    response = client.post(f"/journal/{entry.id}/share", data=share_form(themes, confirmed="1"))
+    post = db.session.scalar(select(Post))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/threads/{post.thread_id}?post={post.id}")
+    thread = db.session.get(Thread, post.thread_id)
+    assert (thread.title, thread.theme_id, thread.cohort_id, thread.author_id) == (
+        "Små steg mot tillit", themes[0].id, None, participant.id)
+    assert post.body_source == SHARED and post.opening
+    shown = page_text(client.get(f"/threads/{thread.id}", follow_redirects=True))
+    assert "<em>små</em>" in shown and "Vi testade korta möten." in shown
+    assert "/journal" not in post.body_html and secret not in shown and "Privat rubrik" not in shown
+    db.session.expire_all()
+    entry = db.session.get(JournalEntry, entry.id)
+    assert (entry.ciphertext, entry.nonce, entry.updated_at) == before
+    assert services.open_entry(entry).body == f"{SHARED}\n\n{secret}"
+    assert not any("Tillit byggs" in record.getMessage() or secret in record.getMessage() for record in caplog.records)
+
+
+def test_sharing_as_a_reply_in_a_thread_the_member_sees(client, participant, themes, make_user, cohort):
+    starter = make_user(Role.PARTICIPANT, cohort=cohort)
+    thread = forum.create_thread(starter, themes[0], "Hur bygger ni tillit?", "Berätta!")
+    db.session.commit()
+    entry = write(participant)
+    sign_in(client, participant)
+    assert "Tillit i gruppen: Hur bygger ni tillit?" in page_text(client.get(f"/journal/{entry.id}/share"))
+    data = share_form(themes, target="reply", thread=str(thread.id), title="")
+    assert "Hur bygger ni tillit?" in page_text(client.post(f"/journal/{entry.id}/share", data=data))
+    response = client.post(f"/journal/{entry.id}/share", data={**data, "confirmed": "1"})
+    reply = db.session.scalar(select(Post).where(Post.opening.is_(False)))
+    assert response.status_code == 302 and reply.thread_id == thread.id and reply.body_source == SHARED
+
+
+def test_a_locked_thread_or_one_out_of_sight_is_refused_with_a_clear_message(client, participant, themes, make_user,
+                                                                             make_cohort):
+    other_cohort = make_cohort(name="Växthuset 2025", starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 1))
+    outsider = make_user(Role.PARTICIPANT, cohort=other_cohort)
+    locked = forum.create_thread(outsider, themes[0], "Låst tråd", "Text")
+    hidden = forum.create_thread(outsider, themes[0], "Annan omgångs tråd", "Text", cohort=other_cohort)
+    locked.locked = True
+    db.session.commit()
+    entry = write(participant)
+    sign_in(client, participant)
+    for thread, message in ((locked, "Tråden är låst"), (hidden, "Välj en tråd som du kan se.")):
+        data = share_form(themes, target="reply", thread=str(thread.id), confirmed="1")
+        response = client.post(f"/journal/{entry.id}/share", data=data)
+        body = page_text(response)
+        assert response.status_code == 200 and message in body and "Tillit byggs" in body
+        assert "Annan omgångs tråd" not in body
+    assert db.session.scalar(select(func.count(Post.id))) == 2
+
+
+@pytest.mark.parametrize("values,error", [
+    ({"excerpt": ""}, "Behåll det stycke du vill dela."),
+    ({"title": ""}, "Ge den nya tråden en rubrik på minst tre tecken."),
+    ({"title": "Ja"}, "Ge den nya tråden en rubrik på minst tre tecken."),
+    ({"theme": "archived"}, "Välj ett öppet tema."),
+    ({"theme": "99999"}, "Välj ett öppet tema."),
+    ({"target": "reply", "thread": "0"}, "Välj tråden du vill svara i."),
+    ({"scope": "99999"}, "Inte ett giltigt val"),
+])
+def test_bad_share_input_is_a_form_error_and_nothing_is_published(client, participant, themes, values, error):
+    entry = write(participant)
+    sign_in(client, participant)
+    if values.get("theme") == "archived":
+        values = {"theme": str(themes[2].id)}
+    response = client.post(f"/journal/{entry.id}/share", data=share_form(themes, confirmed="1", **values))
+    assert response.status_code == 200 and error in page_text(response)
+    assert db.session.scalar(select(Post)) is None

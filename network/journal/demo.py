@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from network.auth.models import Role
 from network.extensions import db
+from network.forum.demo import ensure_themes
 from network.journal import services
 from network.text import render_markdown
 from network.journal.models import JournalEntry, JournalPrompt, ProgrammeAim, PromptTiming
@@ -10,13 +11,15 @@ from network.journal.models import JournalEntry, JournalPrompt, ProgrammeAim, Pr
 ENTRIES = [
     ("Inför första konferensen", "Jag är nyfiken men också lite orolig. Hur mycket ska jag berätta om hur det "
      "egentligen ser ut i min verksamhet?\n\n- Vill lära mig mer om **kundorientering**\n- Vill träffa chefer från privata utförare",
-     ["förväntningar", "konferens"], -3),
+     ["förväntningar", "konferens"], -3, []),
     ("Efter konferensen", "Samtalet med chefen från Omsorgshuset Norr fick mig att tänka om kring hur vi tar emot "
-     "nya brukare. Vi konkurrerar, men vi har samma invånare.", ["samverkan", "utförare"], 2),
+     "nya brukare. Vi konkurrerar, men vi har samma invånare.", ["samverkan", "utförare"], 2, ["innovationskraft"]),
     ("Min grupp och sjukskrivningarna", "Två i gruppen är sjukskrivna och resten bär en tung last. "
-     "Jag behöver prata med HR om *bemanningen* innan sommaren.", ["personal", "arbetsmiljö"], 20),
+     "Jag behöver prata med HR om *bemanningen* innan sommaren.", ["personal", "arbetsmiljö"], 20,
+     ["destruktivt-ledarskap"]),
     ("Ett invant tankemönster", "Jag säger ofta \"så har vi alltid gjort\" utan att märka det. "
-     "Nästa arbetsplatsträff ska jag be gruppen utmana mig.", ["tankemönster"], 35),
+     "Nästa arbetsplatsträff ska jag be gruppen utmana mig.", ["tankemönster"], 35,
+     ["ungt-ledarskap", "innovationskraft"]),
 ]
 
 LEADER_PROMPTS = [
@@ -28,8 +31,10 @@ LEADER_PROMPTS = [
 
 
 def seed(rng, data) -> None:
-    """A few entries for the first participants of each cohort (few: demo log-ins), the course leader's prompts."""
+    """A few entries (some linked to discussion themes) for the first participants of each cohort, the course
+    leader's prompts."""
     leader = next(u for u in data.users if u.role == Role.COURSE_LEADER)
+    themes = ensure_themes()
     for cohort in data.cohorts:
         first_event = cohort.events[0]
         trip = next(e for e in cohort.events if e.kind.value == "study_trip")
@@ -38,10 +43,11 @@ def seed(rng, data) -> None:
                                          text_en=text_en, author_id=leader.id))
         writers = [m.user for m in cohort.memberships if m.user.role == Role.PARTICIPANT][:3]
         for user in writers:
-            for title, body, tags, offset in ENTRIES:
+            for title, body, tags, offset, slugs in ENTRIES:
                 entry = JournalEntry(author_id=user.id, entry_date=first_event.starts_on + timedelta(days=offset),
                                      event_id=first_event.id if offset < 10 else None, is_draft=rng.random() < 0.1,
                                      key_id="", nonce=b"", ciphertext=b"")
                 db.session.add(entry)
                 db.session.flush()
-                services.seal(entry, {"title": title, "body": body, "html": render_markdown(body), "tags": tags, "prompt": ""})
+                services.seal(entry, {"title": title, "body": body, "html": render_markdown(body), "tags": tags,
+                                      "prompt": "", "themes": [themes[slug].id for slug in slugs if slug in themes]})

@@ -11,10 +11,13 @@ from wtforms.fields.choices import SelectChoice
 from network import permissions
 from network.extensions import db, login
 from network.journal import bp, services
-from network.journal.forms import EntryForm, FilterForm, PromptForm
+from network.forum.routes import send_immediate_emails
+from network.forum.services import ThreadLocked, cohorts_for_new_thread, visible_thread
+from network.journal.forms import EntryForm, FilterForm, PromptForm, ShareForm
 from network.journal.models import JournalPrompt, ProgrammeAim, PromptTiming
 from network.permissions import require
 from network.programme.models import Cohort, MembershipRole
+from network.text import render_markdown
 from network.timeutil import local_today
 
 
@@ -47,7 +50,8 @@ def read_filters() -> services.Filters:
     if saved.get("user") != current_user.id:
         return services.Filters()
     month = date.fromisoformat(saved["month"] + "-01") if saved.get("month") else None
-    return services.Filters(tag=saved.get("tag", ""), event_id=saved.get("event"), month=month, q=saved.get("q", ""))
+    return services.Filters(tag=saved.get("tag", ""), event_id=saved.get("event"), month=month, q=saved.get("q", ""),
+                            theme_id=saved.get("theme"))
 
 
 @bp.post("/filter")
@@ -56,16 +60,17 @@ def filter_entries():
     if not form.validate_on_submit():
         abort(400)
     session[FILTERS] = {"user": current_user.id, "q": (form.q.data or "").strip(), "tag": (form.tag.data or "").strip(),
-                        "event": form.event.data, "month": form.month.data or ""}
+                        "event": form.event.data, "month": form.month.data or "", "theme": form.theme.data}
     return redirect(url_for("journal.index"))
 
 
 @bp.get("")
 def index():
     filters = read_filters()
+    themes = services.themes_by_id()
     page = services.journal_page(current_user, filters, request.args.get("page", 1, type=int),
-                                 current_app.config["PER_PAGE"])
-    return render_template("journal/index.html", page=page, filters=filters,
+                                 current_app.config["PER_PAGE"], themes)
+    return render_template("journal/index.html", page=page, filters=filters, themes=list(themes.values()),
                            events=services.member_events(current_user), months=services.entry_months(current_user))
 
 
@@ -80,6 +85,15 @@ def event_choices(form: EntryForm, events) -> None:
     ]
 
 
+def theme_choices(form: EntryForm, linked: list[int]) -> None:
+    """Open themes; an archived theme only while the entry is linked to it (so editing never drops a link)."""
+    language = str(get_locale())
+    form.themes.choices = [
+        SelectChoice(t.id, _("%(theme)s (archived)", theme=t.name(language)) if t.archived else t.name(language))
+        for t in services.themes_by_id().values() if not t.archived or t.id in linked
+    ]
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     events = services.member_events(current_user)
@@ -87,6 +101,7 @@ def new():
     nearest, prompts = services.offered_prompts(current_user, events, local_today(), language)
     form = EntryForm()
     event_choices(form, events)
+    theme_choices(form, [])
     if request.method == "GET":
         form.entry_date.data = local_today()
         form.prompt.data = request.args.get("prompt", "")
@@ -106,12 +121,14 @@ def entry_values(form: EntryForm) -> dict:
     return {
         "title": form.title.data, "body": form.body.data, "tags": services.parse_tags(form.tags.data),
         "entry_date": form.entry_date.data, "event_id": form.event_id.data or None, "is_draft": form.is_draft.data,
+        "theme_ids": list(dict.fromkeys(form.themes.data or [])),
     }
 
 
 @bp.get("/<int:entry_id>")
 def entry(entry_id: int):
     text = services.open_entry(entry_or_404(entry_id))
+    services.attach_themes([text])
     return render_template("journal/entry.html", text=text)
 
 
@@ -122,8 +139,10 @@ def edit(entry_id: int):
         return redirect(url_for("journal.entry", entry_id=entry_id))
     entry = text.entry
     form = EntryForm(data={"title": text.title, "body": text.body, "tags": ", ".join(text.tags),
-                           "entry_date": entry.entry_date, "event_id": entry.event_id or 0, "is_draft": entry.is_draft})
+                           "entry_date": entry.entry_date, "event_id": entry.event_id or 0, "is_draft": entry.is_draft,
+                           "themes": text.theme_ids})
     event_choices(form, services.member_events(current_user))
+    theme_choices(form, text.theme_ids)
     if form.validate_on_submit():
         services.save_entry(current_user, entry, prompt=text.prompt, **entry_values(form))
         db.session.commit()
@@ -145,9 +164,82 @@ def delete(entry_id: int):
 
 @bp.get("/export")
 def export():
-    archive = services.export_zip(current_user)
+    archive = services.export_zip(current_user, str(get_locale()))
     return send_file(io.BytesIO(archive), mimetype="application/zip", as_attachment=True,
                      download_name=f"dagbok-{local_today().isoformat()}.zip")
+
+
+# Sharing an excerpt in the forum -----------------------------------------------------------
+# Two steps without JavaScript: the form posts to itself for a preview; the preview's hidden
+# form posts again with ``confirmed``. The excerpt only ever travels in POST bodies (never in
+# a URL) and is never logged.
+
+def share_form(text: services.EntryText) -> tuple[ShareForm, list]:
+    """The share form with its choices; on a first visit prefilled with the entry's text and first open theme."""
+    language = str(get_locale())
+    themes, threads = services.share_themes(current_user), services.share_threads(current_user)
+    form = ShareForm()
+    form.theme.choices = [SelectChoice(t.id, t.name(language)) for t in themes]
+    form.scope.choices = [SelectChoice("network", _("The whole network"))] + [
+        SelectChoice(str(c.id), _("Only %(cohort)s (its members, course leaders and administrators)", cohort=c.name))
+        for c in cohorts_for_new_thread(current_user)
+    ]
+    form.thread.choices = [SelectChoice(0, _("Choose a thread"))] + [
+        SelectChoice(t.id, f"{t.theme.name(language)}: {t.title}") for t in threads
+    ]
+    if request.method == "GET":
+        form.excerpt.data = text.body
+        form.theme.data = next((i for i in text.theme_ids if i in {t.id for t in themes}), None)
+    return form, themes
+
+
+def locked_message() -> str:
+    return _("This thread is locked, so no new replies can be added. A course leader or an administrator can tell you why.")
+
+
+def share_target(form: ShareForm, themes: list) -> dict | None:
+    """Where the excerpt goes, checked against what the member may do; None after adding a form error."""
+    if form.target.data == "reply":
+        thread = visible_thread(current_user, form.thread.data)
+        if thread is None:
+            form.thread.errors.append(_("Choose a thread you can see."))
+        elif not permissions.can_reply(current_user, thread):
+            form.thread.errors.append(locked_message())
+        else:
+            return {"thread": thread}
+        return None
+    theme = next((t for t in themes if t.id == form.theme.data), None)
+    if theme is None:
+        form.theme.errors.append(_("Choose an open theme."))
+        return None
+    cohort = next((c for c in cohorts_for_new_thread(current_user) if str(c.id) == form.scope.data), None)
+    if form.scope.data != "network" and cohort is None:
+        form.scope.errors.append(_("Choose who may read the thread."))
+        return None
+    return {"theme": theme, "title": form.title.data.strip(), "cohort": cohort}
+
+
+@bp.route("/<int:entry_id>/share", methods=["GET", "POST"])
+def share(entry_id: int):
+    text = services.open_entry(entry_or_404(entry_id))
+    if not text.readable:
+        return redirect(url_for("journal.entry", entry_id=entry_id))
+    form, themes = share_form(text)
+    target = share_target(form, themes) if form.validate_on_submit() else None
+    if target is not None and form.confirmed.data == "1":
+        try:
+            post = services.share_excerpt(current_user, form.excerpt.data, **target)
+        except ThreadLocked:  # locked between the preview and the confirmation
+            form.thread.errors.append(locked_message())
+            target = None
+        else:
+            db.session.commit()
+            send_immediate_emails()
+            flash(_("The passage is published in the forum. Your journal entry is unchanged and still private."), "success")
+            return redirect(url_for("forum.thread", thread_id=post.thread_id, post=post.id))
+    preview = render_markdown(form.excerpt.data) if target is not None else None
+    form.confirmed.data = ""  # the visible form always asks for a (new) preview
+    return render_template("journal/share.html", text=text, form=form, target=target, preview=preview)
 
 
 # Prompts written by course leaders ---------------------------------------------------

@@ -14,10 +14,13 @@ from sqlalchemy.orm import selectinload
 
 from network.auth.models import User
 from network.extensions import db
+from network.forum import services as forum
+from network.forum.models import Post, Theme, Thread
 from network.journal.keys import EntryUnreadable, keyring
 from network.journal.models import JournalEntry, JournalPrompt, PromptTiming
 from network.journal.prompts import AIM_PROMPTS, DEFAULT_PROMPTS, EVENT_PROMPTS
-from network.programme.models import ProgrammeEvent
+from network.permissions import can_start_thread
+from network.programme.models import Cohort, ProgrammeEvent
 from network.text import render_markdown
 from network.timeutil import utcnow
 
@@ -36,6 +39,10 @@ class EntryText:
     tags: list[str] = field(default_factory=list)
     prompt: str = ""
     readable: bool = True
+    theme_ids: list[int] = field(default_factory=list)
+    themes: list[Theme] = field(default_factory=list)  # filled by attach_themes
+
+
 
 
 @dataclass
@@ -46,10 +53,15 @@ class Filters:
     event_id: int | None = None
     month: date | None = None
     q: str = ""
+    theme_id: int | None = None
 
     def in_memory(self) -> bool:
-        """True when filtering needs decrypted text (tags and words are encrypted)."""
-        return bool(self.tag or self.q.strip())
+        """True when filtering needs decrypted text (tags, themes and words are encrypted)."""
+        return bool(self.tag or self.q.strip() or self.theme_id)
+
+    def active(self) -> bool:
+        """True when any filter narrows the journal."""
+        return bool(self.in_memory() or self.event_id or self.month)
 
 
 class ListPagination(Pagination):
@@ -82,15 +94,17 @@ def invalid_tags(tags: list[str]) -> list[str]:
 
 
 def save_entry(user: User, entry: JournalEntry | None, *, title: str, body: str, tags: list[str],
-               entry_date: date, event_id: int | None, is_draft: bool, prompt: str = "") -> JournalEntry:
-    """Create or update ``user``'s entry, encrypting its text under the current key."""
+               entry_date: date, event_id: int | None, is_draft: bool, prompt: str = "",
+               theme_ids: list[int] | None = None) -> JournalEntry:
+    """Create or update ``user``'s entry, encrypting its text and its theme links under the current key."""
     if entry is None:
         entry = JournalEntry(author_id=user.id, key_id="", nonce=b"", ciphertext=b"")
         db.session.add(entry)
     entry.entry_date, entry.event_id, entry.is_draft = entry_date, event_id, is_draft
     entry.updated_at = utcnow()
     db.session.flush()  # the id is part of the associated data
-    payload = {"title": title.strip(), "body": body, "html": render_markdown(body), "tags": tags, "prompt": prompt}
+    payload = {"title": title.strip(), "body": body, "html": render_markdown(body), "tags": tags, "prompt": prompt,
+               "themes": list(theme_ids or [])}
     seal(entry, payload)
     db.session.flush()
     return entry
@@ -102,15 +116,23 @@ def seal(entry: JournalEntry, payload: dict) -> None:
 
 
 # The plaintext holds four parts split by NUL bytes: the payload's JSON (what was written),
-# the case-folded tags, the case-folded searchable text, and the sanitised HTML. Search then
-# matches bytes without parsing JSON, decoding or case-folding 2,000 entries per request.
+# the case-folded tags and linked theme ids ("#12": "#" is never part of a tag), the
+# case-folded searchable text, and the sanitised HTML. Search then matches bytes without
+# parsing JSON, decoding or case-folding 2,000 entries per request. Theme links live only
+# here, so no table or column tells anyone that an entry exists or what it is about.
 def pack(payload: dict) -> bytes:
-    """The plaintext for ``payload`` (title, body, html, tags, prompt)."""
+    """The plaintext for ``payload`` (title, body, html, tags, prompt, themes)."""
     text = {key: value for key, value in payload.items() if key != "html"}
-    tags = "\n".join(tag.casefold() for tag in payload["tags"])
+    labels = [tag.casefold() for tag in payload["tags"]] + [theme_label(i) for i in payload.get("themes", [])]
+    tags = "\n".join(labels)
     words = "\n".join((payload["title"], payload["body"], " ".join(payload["tags"]))).casefold()
     parts = [json.dumps(text, ensure_ascii=False), tags.replace("\0", " "), words.replace("\0", " "), payload["html"]]
     return b"\0".join(part.encode() for part in parts)
+
+
+def theme_label(theme_id: int) -> str:
+    """How a linked theme is marked among the packed tags."""
+    return f"#{int(theme_id)}"
 
 
 def unpack(plaintext: bytes) -> dict:
@@ -135,7 +157,21 @@ def open_entry(entry: JournalEntry) -> EntryText:
         # The id and the kind of failure only: never any of the text.
         current_app.logger.error("Journal entry %s could not be decrypted (%s)", entry.id, type(error).__name__)
         return EntryText(entry, readable=False)
-    return EntryText(entry, payload["title"], payload["body"], payload["html"], payload["tags"], payload.get("prompt", ""))
+    return EntryText(entry, payload["title"], payload["body"], payload["html"], payload["tags"], payload.get("prompt", ""),
+                     theme_ids=payload.get("themes", []))
+
+
+def themes_by_id() -> dict[int, Theme]:
+    """Every discussion theme, archived ones too, by id (one query; there are a few dozen)."""
+    return {theme.id: theme for theme in forum.themes(include_archived=True)}
+
+
+def attach_themes(texts: list[EntryText], themes: dict[int, Theme] | None = None) -> list[EntryText]:
+    """Fill in the linked themes of decrypted entries; links to themes that no longer exist are skipped."""
+    themes = themes_by_id() if themes is None else themes
+    for text in texts:
+        text.themes = [themes[i] for i in text.theme_ids if i in themes]
+    return texts
 
 
 def own_entries_stmt(user: User) -> Select:
@@ -165,12 +201,15 @@ def filtered_stmt(user: User, filters: Filters) -> Select:
 
 
 def matcher(filters: Filters):
-    """A test for packed plaintexts: holds the tag and every search word (case-insensitive)."""
-    tag, words = filters.tag.casefold().encode(), [word.encode() for word in filters.q.casefold().split()]
+    """A test for packed plaintexts: holds the tag, the theme and every search word (case-insensitive)."""
+    theme = theme_label(filters.theme_id) if filters.theme_id else ""
+    wanted = [label.encode() for label in (filters.tag.casefold(), theme) if label]
+    words = [word.encode() for word in filters.q.casefold().split()]
 
     def matches(plaintext: bytes) -> bool:
         _text, tags, searchable, _html = plaintext.split(b"\0", 3)
-        if tag and tag not in tags.split(b"\n"):
+        labels = tags.split(b"\n")
+        if any(label not in labels for label in wanted):
             return False
         return all(word in searchable for word in words)
 
@@ -203,14 +242,15 @@ def entries_by_ids(user: User, ids: list[int]) -> list[EntryText]:
     return [open_entry(by_id[i]) for i in ids if i in by_id]
 
 
-def journal_page(user: User, filters: Filters, page: int, per_page: int) -> Pagination:
-    """One page of the user's journal as decrypted entries."""
+def journal_page(user: User, filters: Filters, page: int, per_page: int, themes: dict[int, Theme]) -> Pagination:
+    """One page of the user's journal as decrypted entries with their linked themes."""
     if filters.in_memory():
         pagination = ListPagination(page=page, per_page=per_page, error_out=False, rows=search(user, filters))
         pagination.items = entries_by_ids(user, pagination.items)
     else:
         pagination = db.paginate(filtered_stmt(user, filters), page=page, per_page=per_page, error_out=False)
         pagination.items = [open_entry(entry) for entry in pagination.items]
+    attach_themes(pagination.items, themes)
     return pagination
 
 
@@ -226,6 +266,9 @@ def timeline(user: User) -> list[tuple[ProgrammeEvent | None, list[EntryText]]]:
     stmt = own_entries_stmt(user).order_by(None).order_by(JournalEntry.entry_date, JournalEntry.id)
     for entry in db.session.scalars(stmt):
         groups.setdefault(entry.event, []).append(open_entry(entry))
+    themes = themes_by_id()
+    for texts in groups.values():
+        attach_themes(texts, themes)
     events = sorted((e for e in groups if e is not None), key=lambda e: (e.starts_on, e.id))
     ordered = [(event, groups[event]) for event in events]
     return ordered + ([(None, groups[None])] if None in groups else [])
@@ -321,27 +364,29 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40] or "anteckning"
 
 
-def export_record(text: EntryText) -> dict:
-    """What the export holds about one entry."""
+def export_record(text: EntryText, language: str) -> dict:
+    """What the export holds about one entry; themes by name (in ``language``) and slug."""
     entry = text.entry
     record = {"id": entry.id, "date": entry.entry_date.isoformat(), "draft": entry.is_draft,
-              "event": entry.event.title if entry.event else None, "themes": []}
+              "event": entry.event.title if entry.event else None}
     if not text.readable:
-        return {**record, "unreadable": True}
-    return {**record, "title": text.title, "tags": text.tags, "prompt": text.prompt, "body": text.body}
+        return {**record, "themes": [], "unreadable": True}
+    themes = [{"name": theme.name(language), "slug": theme.slug} for theme in text.themes]
+    return {**record, "themes": themes, "title": text.title, "tags": text.tags, "prompt": text.prompt, "body": text.body}
 
 
 def front_matter(record: dict) -> str:
-    """YAML front matter (JSON-quoted values are valid YAML)."""
+    """YAML front matter (JSON-quoted values are valid YAML); themes by name."""
+    values = {**record, "themes": [theme["name"] for theme in record["themes"]]}
     keys = ("title", "date", "tags", "event", "themes", "draft", "prompt")
-    lines = [f"{key}: {json.dumps(record[key], ensure_ascii=False)}" for key in keys if record.get(key) is not None]
+    lines = [f"{key}: {json.dumps(values[key], ensure_ascii=False)}" for key in keys if values.get(key) is not None]
     return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 
-def export_zip(user: User) -> bytes:
+def export_zip(user: User, language: str = "sv") -> bytes:
     """The whole journal: one Markdown file per entry plus journal.json, oldest first."""
-    texts = [open_entry(entry) for entry in db.session.scalars(own_entries_stmt(user))][::-1]
-    records = [export_record(text) for text in texts]
+    texts = attach_themes([open_entry(entry) for entry in db.session.scalars(own_entries_stmt(user))][::-1])
+    records = [export_record(text, language) for text in texts]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for number, record in enumerate(records, start=1):
@@ -351,6 +396,42 @@ def export_zip(user: User) -> bytes:
         document = {"exported_at": utcnow().isoformat(), "author": user.name, "entries": records}
         archive.writestr("journal.json", json.dumps(document, ensure_ascii=False, indent=2))
     return buffer.getvalue()
+
+
+# Sharing an excerpt in the forum ------------------------------------------------------
+# A copy made by the author: the forum post is written by them like any other and carries
+# nothing that points back to the journal. The entry itself is never read or changed here.
+
+SHARE_THREAD_CHOICES = 200
+
+
+def share_themes(user: User) -> list[Theme]:
+    """The themes in which ``user`` may open a thread, in their chosen order."""
+    return [theme for theme in forum.themes() if can_start_thread(user, theme)]
+
+
+def share_threads(user: User) -> list[Thread]:
+    """Open threads ``user`` sees and may reply to, most recently active first (the newest 200)."""
+    stmt = (
+        select(Thread)
+        .where(forum.visibility(user).threads, Thread.locked.is_(False))
+        .options(selectinload(Thread.theme))
+        .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
+        .limit(SHARE_THREAD_CHOICES)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def share_excerpt(user: User, excerpt: str, *, theme: Theme | None = None, title: str = "",
+                  cohort: Cohort | None = None, thread: Thread | None = None) -> Post:
+    """Publish ``excerpt`` as a new thread in ``theme`` or as a reply in ``thread``; returns the new post.
+
+    Raises ``forum.ThreadLocked`` when the thread is locked.
+    """
+    if thread is not None:
+        return forum.create_reply(user, thread, excerpt)
+    opened = forum.create_thread(user, theme, title, excerpt, cohort)
+    return db.session.scalar(select(Post).where(Post.thread_id == opened.id, Post.opening))
 
 
 # Key rotation ---------------------------------------------------------------------

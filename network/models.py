@@ -17,3 +17,4 @@ from network.forum.models import (  # noqa: F401
     Thread,
     ThreadWatch,
 )
+from network.moderation.models import Flag, ModerationAction, ModerationNotice  # noqa: F401

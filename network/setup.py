@@ -66,7 +66,7 @@ def select_locale() -> str:
 
 
 # One package per feature; each package's __init__ holds its blueprint.
-FEATURES = ("core", "auth", "programme", "admin", "forum")
+FEATURES = ("core", "auth", "programme", "admin", "forum", "moderation")
 
 
 def register_blueprints(app: Flask) -> None:

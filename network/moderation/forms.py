@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from network.forum.forms import body_field
 from network.moderation.models import ActionKind, FlagReason
@@ -43,13 +43,13 @@ class FlagForm(FlaskForm):
     reason = RadioField(_l("Why should a moderator look at this post?"),
                         choices=[SelectChoice(k.value, v) for k, v in FLAG_REASONS.items()],
                         validators=[DataRequired(message=_l("Choose a reason."))])
-    details = TextAreaField(_l("Tell the moderators more"), validators=[Optional(), Length(max=MAX_REASON)],
+    details = TextAreaField(_l("Tell the moderators more"), validators=[Length(max=MAX_REASON)],
                             description=_l("Required when you choose “Other”. Only moderators see it."),
                             render_kw={"rows": 3})
 
     def validate_details(self, field):
         if self.reason.data == FlagReason.OTHER.value and not (field.data or "").strip():
-            raise ValueError(_l("Describe the problem when you choose “Other”."))
+            raise ValidationError(_l("Describe the problem when you choose “Other”."))
 
 
 class ReasonForm(FlaskForm):

@@ -113,7 +113,7 @@ class DemoData:
 
 
 # Each feature may add demo content: a module with `seed(rng, data: DemoData)`.
-FEATURE_SEEDERS: tuple[str, ...] = ()
+FEATURE_SEEDERS: tuple[str, ...] = ("network.moderation.demo",)
 
 
 def seed_features(rng: random.Random, data: DemoData) -> None:

@@ -465,3 +465,15 @@ def test_moderators_who_want_immediate_email_get_one_for_a_flag(app, client, wor
     client.post(f"/posts/{opening(world['cohort']).id}/flag", data={"reason": "personal_data"})
     recipients = [m["To"] for m in outbox(app)]
     assert recipients == [world["own_leader"].email]
+
+
+@pytest.mark.parametrize("who,listed", [
+    ("participant", False), ("author", True), ("own_leader", True), ("other_leader", True), ("admin", True),
+])
+def test_a_new_thread_awaiting_approval_is_listed_only_for_its_author_and_moderators(
+        client, world, approval_theme, who, listed):
+    thread = forum.create_thread(world["author"], world["theme"], "Konfidentiellt upphandlingsunderlag", "Se bilaga.")
+    db.session.commit()
+    login_as(client, world[who])
+    assert ("Konfidentiellt upphandlingsunderlag" in page_text(client.get(f"/themes/{world['theme'].slug}"))) == listed
+    assert client.get(f"/threads/{thread.id}?page=1").status_code == (200 if listed else 404)

@@ -20,7 +20,7 @@ from network.forum.models import (
     EmailFrequency, EmailPreference, Notification, NotificationKind, Post, PostRevision, PostStatus,
     ReadState, Theme, ThemeWatch, Thread, ThreadWatch, WatchLevel,
 )
-from network.moderation.visibility import moderated_posts
+from network.moderation.visibility import moderated_posts, shown_threads
 from network.permissions import can_see_thread, is_admin
 from network.programme.models import Cohort, CohortMembership
 from network.text import render_markdown
@@ -54,6 +54,7 @@ def visibility(viewer: User) -> Visibility:
         own_cohorts = select(CohortMembership.cohort_id).where(CohortMembership.user_id == viewer.id)
         threads = or_(Thread.cohort_id.is_(None), Thread.cohort_id.in_(own_cohorts))
     # Moderation: authors and moderators read pending and hidden posts; others see hidden ones as placeholders.
+    threads = and_(threads, shown_threads(viewer))
     held = Post.status.in_((PostStatus.PENDING, PostStatus.HIDDEN))
     posts = or_(
         Post.status == PostStatus.VISIBLE,

@@ -14,7 +14,7 @@ from network.auth import services as accounts
 from network.auth.models import Role, User, UserStatus
 from network.extensions import db
 from network.forum import services as forum
-from network.forum.models import EmailFrequency, Post, PostStatus, Theme, Thread
+from network.forum.models import EmailFrequency, EmailPreference, Post, PostStatus, Theme, Thread
 from network.moderation.models import (
     ActionKind, Flag, FlagReason, FlagResolution, ModerationAction, ModerationNotice, NoticeKind,
 )
@@ -146,10 +146,12 @@ def mark_notices_read(viewer: User) -> None:
 def notices_to_email() -> list[ModerationNotice]:
     """Unsent notices for members who want notification emails at once."""
     return [n for n in db.session.scalars(
-        select(ModerationNotice).where(ModerationNotice.emailed_at.is_(None))
+        select(ModerationNotice)
+        .join(EmailPreference, EmailPreference.user_id == ModerationNotice.user_id)
+        .where(ModerationNotice.emailed_at.is_(None), EmailPreference.frequency == EmailFrequency.IMMEDIATE)
         .options(joinedload(ModerationNotice.user), joinedload(ModerationNotice.post).joinedload(Post.thread))
         .order_by(ModerationNotice.id)
-    ) if n.user.is_active and forum.email_frequency(n.user) == EmailFrequency.IMMEDIATE]
+    ) if n.user.is_active]
 
 
 # Flags ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from network.auth.models import User
-from network.forum.models import Post, Thread
+from network.forum.models import Post, PostStatus, Thread
 from network.permissions import is_admin, is_course_leader
 from network.programme.models import CohortMembership, MembershipRole
 
@@ -33,3 +33,14 @@ def moderated_posts(viewer: User) -> ColumnElement:
         return moderated_threads(viewer)
     scoped = aliased(Thread)
     return Post.thread_id.in_(select(scoped.id).where(moderated_threads(viewer, scoped)))
+
+
+def shown_threads(viewer: User) -> ColumnElement:
+    """Threads whose opening post awaits approval are shown only to their author and moderators."""
+    if is_admin(viewer):
+        return true()
+    opening = aliased(Post)
+    awaiting = select(opening.id).where(
+        opening.thread_id == Thread.id, opening.opening, opening.status == PostStatus.PENDING
+    ).exists()
+    return or_(~awaiting, Thread.author_id == viewer.id, moderated_threads(viewer))

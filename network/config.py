@@ -54,3 +54,6 @@ PER_PAGE = 25
 
 # Absolute links in mail sent outside a request (CLI, cron) start with this.
 BASE_URL = "http://127.0.0.1:5000"
+
+# Moderation: flags from this many members hide a post until a moderator reviews it.
+MODERATION_FLAG_THRESHOLD = 3

@@ -19,3 +19,4 @@ from network.forum.models import (  # noqa: F401
     ThreadWatch,
 )
 from network.journal.models import JournalEntry, JournalPrompt  # noqa: F401
+from network.moderation.models import Flag, ModerationAction, ModerationNotice  # noqa: F401

@@ -206,3 +206,43 @@ def can_write_journal(user) -> bool:
 def can_manage_prompts(user, cohort: Cohort) -> bool:
     """May write and remove reflection prompts for a cohort: its course leaders and administrators."""
     return is_admin(user) or leads_cohort(user, cohort)
+
+# Moderation ------------------------------------------------------------------
+
+def can_moderate(user) -> bool:
+    """Moderates something: administrators and course leaders (the queue and the log)."""
+    return is_admin(user) or is_course_leader(user)
+
+
+def can_moderate_post(user, post) -> bool:
+    """May hide, restore, approve, edit and handle flags on the post: a moderator of its thread."""
+    return can_moderate_thread(user, post.thread)
+
+
+def can_moderate_theme(user, theme) -> bool:
+    """May decide whether a theme needs approval: themes are network-wide, so every moderator."""
+    return can_moderate(user)
+
+
+def can_move_thread(user, thread) -> bool:
+    """May move a thread to another theme: a moderator of the thread."""
+    return can_moderate_thread(user, thread)
+
+
+def can_flag(user, post) -> bool:
+    """Any member may flag a standing post by someone else."""
+    from network.forum.models import PostStatus
+
+    return is_member(user) and post.author_id != user.id and post.status == PostStatus.VISIBLE
+
+
+def can_read_hidden(user, post) -> bool:
+    """Reads a post a moderator hid: its author (with the reason) and its moderators."""
+    return is_member(user) and (post.author_id == user.id or can_moderate_post(user, post))
+
+
+def can_suspend(user, member: User) -> bool:
+    """May suspend or reactivate a member: admins anyone but themselves; course leaders participants."""
+    if member is None or not is_member(user) or user.id == member.id:
+        return False
+    return is_admin(user) or (is_course_leader(user) and member.role == Role.PARTICIPANT)

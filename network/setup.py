@@ -76,6 +76,7 @@ FEATURES = (
     "people",
     "forum",
     "journal",
+    "moderation",
 )
 
 

@@ -121,6 +121,7 @@ FEATURE_SEEDERS: tuple[str, ...] = (
     "network.people.demo",
     "network.forum.demo",
     "network.journal.demo",
+    "network.moderation.demo",
 )
 
 

@@ -2,6 +2,7 @@
 import enum
 from datetime import datetime
 
+from sqlalchemy import false
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +51,8 @@ class Theme(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Moderation: participants' posts wait for a moderator's approval.
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def name(self, language: str) -> str:
         """The theme's name in ``language`` (Swedish unless English is asked for)."""
@@ -101,6 +104,8 @@ class Post(db.Model):
     status: Mapped[PostStatus] = mapped_column(enum_column(PostStatus, "post_status"), default=PostStatus.VISIBLE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moderation: why a moderator hid the post (shown to its author).
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User | None] = relationship()

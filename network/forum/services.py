@@ -20,6 +20,7 @@ from network.forum.models import (
     EmailFrequency, EmailPreference, Notification, NotificationKind, Post, PostRevision, PostStatus,
     ReadState, Theme, ThemeWatch, Thread, ThreadWatch, WatchLevel,
 )
+from network.moderation.visibility import moderated_posts, shown_threads
 from network.permissions import can_see_thread, is_admin
 from network.programme.models import Cohort, CohortMembership
 from network.text import render_markdown
@@ -52,11 +53,16 @@ def visibility(viewer: User) -> Visibility:
     else:
         own_cohorts = select(CohortMembership.cohort_id).where(CohortMembership.user_id == viewer.id)
         threads = or_(Thread.cohort_id.is_(None), Thread.cohort_id.in_(own_cohorts))
+    # Moderation: authors and moderators read pending and hidden posts; others see hidden ones as placeholders.
+    threads = and_(threads, shown_threads(viewer))
+    held = Post.status.in_((PostStatus.PENDING, PostStatus.HIDDEN))
     posts = or_(
         Post.status == PostStatus.VISIBLE,
-        and_(Post.status == PostStatus.PENDING, Post.author_id == viewer.id),
+        and_(held, Post.author_id == viewer.id),
+        and_(held, moderated_posts(viewer)),
     )
-    return Visibility(threads=threads, posts=posts, listed=or_(posts, Post.status == PostStatus.DELETED_BY_AUTHOR))
+    placeholders = Post.status.in_((PostStatus.DELETED_BY_AUTHOR, PostStatus.HIDDEN))
+    return Visibility(threads=threads, posts=posts, listed=or_(posts, placeholders))
 
 
 # Themes ---------------------------------------------------------------------------------------
@@ -353,6 +359,13 @@ def create_reply(author: User, thread: Thread, body: str) -> Post:
     return post
 
 
+def screen_new_post(post: Post) -> None:
+    """Hand a new post to moderation (which may hold it for approval)."""
+    from network.moderation.services import screen_new_post as screen  # moderation builds on the forum
+
+    screen(post)
+
+
 def _add_post(author: User, thread: Thread, body: str, *, opening: bool) -> Post:
     mentioned = [u for u in users_by_handle(mentioned_handles(body)) if u.id != author.id]
     post = Post(
@@ -361,6 +374,7 @@ def _add_post(author: User, thread: Thread, body: str, *, opening: bool) -> Post
     )
     db.session.add(post)
     db.session.flush()
+    screen_new_post(post)  # moderation: approval-required themes hold participants' posts
     if _watch(author.id, thread.id) is None:
         db.session.add(ThreadWatch(user_id=author.id, thread_id=thread.id, level=WatchLevel.WATCHING))
     mark_read(author, thread, [post])
@@ -629,7 +643,7 @@ def search_stmt(viewer: User, query: SearchQuery) -> Select | None:
     vis = visibility(viewer)
     stmt = (
         select(Post).join(Post.thread).join(Thread.theme)
-        .where(vis.threads, vis.posts, Post.status == PostStatus.VISIBLE)
+        .where(vis.threads, vis.posts, or_(Post.status == PostStatus.VISIBLE, moderated_posts(viewer)))
         .options(contains_eager(Post.thread).contains_eager(Thread.theme), joinedload(Post.author))
     )
     stmt = _match(stmt, terms)

@@ -1,0 +1,389 @@
+"""Moderation rules and queries: flags, the queue, actions with their audit entries, notices.
+
+Functions flush, never commit; the view commits once. Every moderation action writes
+exactly one ``ModerationAction`` through ``record``.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from network.auth import services as accounts
+from network.auth.models import Role, User, UserStatus
+from network.extensions import db
+from network.forum import services as forum
+from network.forum.models import EmailFrequency, EmailPreference, Post, PostStatus, Theme, Thread
+from network.moderation.models import (
+    ActionKind, Flag, FlagReason, FlagResolution, ModerationAction, ModerationNotice, NoticeKind,
+)
+from network.moderation.visibility import led_cohort_ids, moderated_threads
+from network.permissions import can_moderate_thread, is_admin
+from network.programme.models import CohortMembership, MembershipRole
+from network.timeutil import STOCKHOLM, utcnow
+
+DEFAULT_FLAG_THRESHOLD = 3
+
+
+class AlreadyFlagged(Exception):
+    """Raised when a member flags a post they already have an open flag on."""
+
+
+# The audit log ---------------------------------------------------------------------------
+
+def record(moderator: User | None, action: ActionKind, *, post: Post | None = None, thread: Thread | None = None,
+           member: User | None = None, reason: str = "") -> ModerationAction:
+    """Append one entry to the audit log."""
+    thread = thread or (post.thread if post is not None else None)
+    subject = thread.title if thread is not None else (member.name if member is not None else "")
+    entry = ModerationAction(
+        moderator_id=moderator.id if moderator else None, action=action, post_id=post.id if post else None,
+        thread_id=thread.id if thread else None, cohort_id=thread.cohort_id if thread else None,
+        member_id=member.id if member else (post.author_id if post is not None else None),
+        subject=subject[:300], reason=(reason or "").strip(),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+@dataclass
+class LogFilter:
+    """What the audit log is narrowed to."""
+
+    moderator_id: int | None = None
+    action: ActionKind | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=STOCKHOLM)
+
+
+def log_stmt(viewer: User, chosen: LogFilter) -> Select:
+    """Audit entries the viewer may read, newest first: all for admins; course leaders' scope otherwise."""
+    stmt = select(ModerationAction).options(
+        joinedload(ModerationAction.moderator), joinedload(ModerationAction.member),
+    ).order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
+    if not is_admin(viewer):
+        stmt = stmt.where(or_(ModerationAction.cohort_id.is_(None),
+                              ModerationAction.cohort_id.in_(led_cohort_ids(viewer))))
+    if chosen.moderator_id:
+        stmt = stmt.where(ModerationAction.moderator_id == chosen.moderator_id)
+    if chosen.action:
+        stmt = stmt.where(ModerationAction.action == chosen.action)
+    if chosen.date_from:
+        stmt = stmt.where(ModerationAction.created_at >= _midnight(chosen.date_from))
+    if chosen.date_to:
+        stmt = stmt.where(ModerationAction.created_at < _midnight(chosen.date_to + timedelta(days=1)))
+    return stmt
+
+
+def moderators() -> list[User]:
+    """Everyone who can moderate, by name (for the log filter)."""
+    return list(db.session.scalars(
+        select(User).where(User.role.in_((Role.ADMIN, Role.COURSE_LEADER))).order_by(User.name)
+    ))
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A cell safe to open in a spreadsheet: formulas are neutralised with a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+# Notices to moderators and members --------------------------------------------------------
+
+def thread_moderators(thread: Thread) -> list[User]:
+    """Active members who moderate the thread."""
+    leaders = select(CohortMembership.user_id).where(
+        CohortMembership.cohort_id == thread.cohort_id, CohortMembership.role == MembershipRole.COURSE_LEADER
+    )
+    scope = User.role == Role.ADMIN
+    if thread.cohort_id is None:
+        scope = or_(scope, User.role == Role.COURSE_LEADER)
+    else:
+        scope = or_(scope, and_(User.role == Role.COURSE_LEADER, User.id.in_(leaders)))
+    stmt = select(User).where(scope, User.status == UserStatus.ACTIVE).options(selectinload(User.memberships))
+    return [u for u in db.session.scalars(stmt) if can_moderate_thread(u, thread)]
+
+
+def notify(users: list[User], kind: NoticeKind, post: Post | None, message: str = "") -> None:
+    """One in-app notice for each of ``users``."""
+    for user in users:
+        db.session.add(ModerationNotice(user_id=user.id, kind=kind, post_id=post.id if post else None,
+                                        message=message))
+    db.session.flush()
+
+
+def notices_stmt(viewer: User) -> Select:
+    """The viewer's moderation notices, unread first and newest first, with their posts and threads."""
+    return (
+        select(ModerationNotice).where(ModerationNotice.user_id == viewer.id)
+        .options(joinedload(ModerationNotice.post).joinedload(Post.thread))
+        .order_by(ModerationNotice.read_at.is_not(None), ModerationNotice.id.desc())
+    )
+
+
+def unread_notices(viewer: User, limit: int = 50) -> list[ModerationNotice]:
+    """The viewer's unread moderation notices (for the notifications page)."""
+    return list(db.session.scalars(notices_stmt(viewer).where(ModerationNotice.read_at.is_(None)).limit(limit)))
+
+
+def mark_notices_read(viewer: User) -> None:
+    """Mark every moderation notice of the viewer read."""
+    db.session.execute(
+        update(ModerationNotice).where(ModerationNotice.user_id == viewer.id, ModerationNotice.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
+def notices_to_email() -> list[ModerationNotice]:
+    """Unsent notices for members who want notification emails at once."""
+    return [n for n in db.session.scalars(
+        select(ModerationNotice)
+        .join(EmailPreference, EmailPreference.user_id == ModerationNotice.user_id)
+        .where(ModerationNotice.emailed_at.is_(None), EmailPreference.frequency == EmailFrequency.IMMEDIATE)
+        .options(joinedload(ModerationNotice.user), joinedload(ModerationNotice.post).joinedload(Post.thread))
+        .order_by(ModerationNotice.id)
+    ) if n.user.is_active]
+
+
+# Flags ------------------------------------------------------------------------------------
+
+def flag_threshold() -> int:
+    """How many members' flags hide a post until a moderator looks (MODERATION_FLAG_THRESHOLD)."""
+    return int(current_app.config.get("MODERATION_FLAG_THRESHOLD", DEFAULT_FLAG_THRESHOLD))
+
+
+def open_flags(post: Post) -> list[Flag]:
+    """The post's open flags, oldest first, with their flaggers."""
+    return list(db.session.scalars(
+        select(Flag).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
+        .options(joinedload(Flag.flagger)).order_by(Flag.id)
+    ))
+
+
+def has_open_flag(member: User, post: Post) -> bool:
+    """Whether the member already has an open flag on the post."""
+    return db.session.scalar(select(Flag.id).where(
+        Flag.post_id == post.id, Flag.flagger_id == member.id, Flag.resolved_at.is_(None)
+    )) is not None
+
+
+def flag_post(member: User, post: Post, reason: FlagReason, details: str = "") -> Flag:
+    """Record a member's flag; moderators hear of it; enough flags hide the post until reviewed."""
+    if has_open_flag(member, post):
+        raise AlreadyFlagged(post.id)
+    flag = Flag(post=post, flagger_id=member.id, reason=reason, details=(details or "").strip())
+    db.session.add(flag)
+    db.session.flush()
+    notify(thread_moderators(post.thread), NoticeKind.NEW_FLAG, post)
+    flaggers = db.session.scalar(select(func.count(func.distinct(Flag.flagger_id))).where(
+        Flag.post_id == post.id, Flag.resolved_at.is_(None)))
+    if flaggers >= flag_threshold() and post.status == PostStatus.VISIBLE:
+        post.status = PostStatus.HIDDEN
+        post.hidden_reason = ""
+        record(None, ActionKind.AUTO_HIDE_POST, post=post)
+    return flag
+
+
+def _resolve_flags(post: Post, resolution: FlagResolution) -> None:
+    """Close the post's open flags and tell each flagger it was handled."""
+    flags = open_flags(post)
+    now = utcnow()
+    for flag in flags:
+        flag.resolved_at, flag.resolution = now, resolution
+    notify([f.flagger for f in flags if f.flagger is not None], NoticeKind.FLAG_HANDLED, post)
+
+
+def auto_hidden(post: Post) -> bool:
+    """Hidden by enough flags rather than by a moderator (its reason is empty)."""
+    return post.status == PostStatus.HIDDEN and not post.hidden_reason
+
+
+# The queue ---------------------------------------------------------------------------------
+
+def queue_stmt(viewer: User) -> Select:
+    """Posts needing a moderator in threads the viewer moderates: flagged or pending, oldest first."""
+    first_flag = (
+        select(Flag.post_id, func.min(Flag.created_at).label("first"))
+        .where(Flag.resolved_at.is_(None)).group_by(Flag.post_id).subquery()
+    )
+    return (
+        select(Post).join(Post.thread).join(Thread.theme)
+        .outerjoin(first_flag, first_flag.c.post_id == Post.id)
+        .where(moderated_threads(viewer),
+               or_(first_flag.c.post_id.is_not(None), Post.status == PostStatus.PENDING))
+        .options(contains_eager(Post.thread).contains_eager(Thread.theme),
+                 contains_eager(Post.thread).joinedload(Thread.cohort),
+                 joinedload(Post.author).joinedload(User.organisation))
+        .order_by(func.coalesce(first_flag.c.first, Post.created_at), Post.id)
+    )
+
+
+def flags_by_post(posts: list[Post]) -> dict[int, list[Flag]]:
+    """The open flags of each post, oldest first, in one query."""
+    found: dict[int, list[Flag]] = {p.id: [] for p in posts}
+    if found:
+        for flag in db.session.scalars(
+            select(Flag).where(Flag.post_id.in_(found), Flag.resolved_at.is_(None))
+            .options(joinedload(Flag.flagger)).order_by(Flag.id)
+        ):
+            found[flag.post_id].append(flag)
+    return found
+
+
+def queue_size(viewer: User) -> int:
+    """How many posts wait in the viewer's queue."""
+    return db.session.scalar(select(func.count()).select_from(queue_stmt(viewer).order_by(None).subquery())) or 0
+
+
+def moderated_post(viewer: User, post_id: int) -> Post | None:
+    """A post in a thread the viewer moderates, whatever its status (None: the view answers 404)."""
+    return db.session.scalar(
+        select(Post).join(Post.thread)
+        .where(Post.id == post_id, moderated_threads(viewer))
+        .options(contains_eager(Post.thread).joinedload(Thread.theme), joinedload(Post.author))
+    )
+
+
+def moderated_thread(viewer: User, thread_id: int) -> Thread | None:
+    """A thread the viewer moderates (None: the view answers 404)."""
+    return db.session.scalar(
+        select(Thread).where(Thread.id == thread_id, moderated_threads(viewer)).options(joinedload(Thread.theme))
+    )
+
+
+# Actions on posts --------------------------------------------------------------------------
+
+def dismiss_flags(moderator: User, post: Post, reason: str = "") -> None:
+    """The flags were unfounded: close them; a post hidden by flags alone comes back."""
+    if auto_hidden(post):
+        post.status = PostStatus.VISIBLE
+    _resolve_flags(post, FlagResolution.DISMISSED)
+    record(moderator, ActionKind.DISMISS_FLAGS, post=post, reason=reason)
+
+
+def hide_post(moderator: User, post: Post, reason: str) -> None:
+    """Hide the post from members (its author sees why); its open flags are handled."""
+    post.status = PostStatus.HIDDEN
+    post.hidden_reason = reason.strip()
+    _resolve_flags(post, FlagResolution.ACTIONED)
+    record(moderator, ActionKind.HIDE_POST, post=post, reason=reason)
+
+
+def restore_post(moderator: User, post: Post, reason: str = "") -> None:
+    """Show a hidden post again; its open flags are handled."""
+    post.status = PostStatus.VISIBLE
+    post.hidden_reason = None
+    _resolve_flags(post, FlagResolution.DISMISSED)
+    record(moderator, ActionKind.RESTORE_POST, post=post, reason=reason)
+
+
+def approve_post(moderator: User, post: Post, reason: str = "") -> None:
+    """Publish a post that awaited approval."""
+    post.status = PostStatus.VISIBLE
+    record(moderator, ActionKind.APPROVE_POST, post=post, reason=reason)
+
+
+def edit_post(moderator: User, post: Post, body: str, reason: str = "") -> None:
+    """Change a post's text as a moderator; the change is kept as a revision by the moderator."""
+    forum.edit_post(moderator, post, body)
+    record(moderator, ActionKind.EDIT_POST, post=post, reason=reason)
+
+
+def note_author(moderator: User, post: Post, message: str) -> None:
+    """Send the post's author a moderation note (in-app, and by email if they want it at once)."""
+    if post.author is not None:
+        notify([post.author], NoticeKind.MODERATION_NOTE, post, message.strip())
+    record(moderator, ActionKind.NOTE_AUTHOR, post=post, reason=message)
+
+
+# Actions on threads, themes and members ----------------------------------------------------
+
+def set_locked(moderator: User, thread: Thread, locked: bool, reason: str = "") -> None:
+    """Lock (no new replies) or unlock a thread."""
+    thread.locked = locked
+    record(moderator, ActionKind.LOCK_THREAD if locked else ActionKind.UNLOCK_THREAD, thread=thread, reason=reason)
+
+
+def set_pinned(moderator: User, thread: Thread, pinned: bool, reason: str = "") -> None:
+    """Pin a thread to the top of its theme, or unpin it."""
+    thread.pinned = pinned
+    record(moderator, ActionKind.PIN_THREAD if pinned else ActionKind.UNPIN_THREAD, thread=thread, reason=reason)
+
+
+def move_thread(moderator: User, thread: Thread, theme: Theme, reason: str = "") -> None:
+    """Move a thread to another theme; the log keeps where it came from."""
+    origin = thread.theme.name_sv
+    thread.theme = theme
+    note = f"{origin} → {theme.name_sv}" + (f": {reason.strip()}" if reason and reason.strip() else "")
+    record(moderator, ActionKind.MOVE_THREAD, thread=thread, reason=note)
+
+
+def set_requires_approval(moderator: User, theme: Theme, required: bool) -> None:
+    """Make participants' posts in the theme wait for approval, or stop doing so."""
+    theme.requires_approval = required
+    entry = record(moderator, ActionKind.REQUIRE_APPROVAL if required else ActionKind.END_APPROVAL)
+    entry.subject = theme.name_sv
+    db.session.flush()
+
+
+def suspend(moderator: User, member: User, reason: str) -> None:
+    """Suspend a member: they cannot log in and every session of theirs ends at once."""
+    accounts.set_status(member, UserStatus.SUSPENDED)
+    record(moderator, ActionKind.SUSPEND_MEMBER, member=member, reason=reason)
+
+
+def reactivate(moderator: User, member: User, reason: str) -> None:
+    """Let a suspended member log in again."""
+    accounts.set_status(member, UserStatus.ACTIVE)
+    record(moderator, ActionKind.REACTIVATE_MEMBER, member=member, reason=reason)
+
+
+def movable_themes(thread: Thread) -> list[Theme]:
+    """Open themes a thread can move to."""
+    return [t for t in forum.themes() if t.id != thread.theme_id]
+
+
+# Approval ------------------------------------------------------------------------------------
+
+def screen_new_post(post: Post) -> None:
+    """Hold a participant's new post in an approval-required theme and tell the moderators."""
+    author, thread = post.author, post.thread
+    if not thread.theme.requires_approval or author is None or author.role != Role.PARTICIPANT:
+        return
+    post.status = PostStatus.PENDING
+    db.session.flush()
+    notify(thread_moderators(thread), NoticeKind.AWAITING_APPROVAL, post)
+
+
+# Email ---------------------------------------------------------------------------------------
+
+def email_notices(now: datetime) -> int:
+    """Email unsent notices to members who want notices at once; returns how many went out.
+
+    Call after the commit that stored the notices (so no mail tells of an unsaved action).
+    """
+    from flask import render_template, url_for
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from network.mail import send_mail
+
+    sent = 0
+    for notice in notices_to_email():
+        with force_locale(notice.user.language or "sv"):
+            link = url_for("forum.notifications", _external=True)
+            body = render_template("mail/moderation_notice.txt", notice=notice, link=link)
+            send_mail(notice.user.email, _("Växthuset Network: moderation"), body)
+        notice.emailed_at = now
+        sent += 1
+    db.session.flush()
+    return sent

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from network import config as default_config
+from network.urls import trusted_hosts
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     """Apply the configuration layers: defaults, instance file, environment, tests."""
     app.config.from_object(default_config)
+    # A copy: NETWORK_SQLALCHEMY_ENGINE_OPTIONS__<key> edits it in place, and must not edit the module.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(default_config.SQLALCHEMY_ENGINE_OPTIONS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("NETWORK")
     if os.environ.get("DATABASE_URL"):
@@ -52,6 +55,8 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config["MAIL_OUTBOX_DIR"] = app.config["MAIL_OUTBOX_DIR"] or os.path.join(
         app.instance_path, "outbox"
     )
+    if app.config.get("TRUSTED_HOSTS") is None:  # set explicitly (NETWORK_TRUSTED_HOSTS), it wins
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["BASE_URL"])
     secure = bool(app.config["HTTPS"])
     app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = secure

@@ -11,7 +11,9 @@ from datetime import timedelta
 # the plain-HTTP development server.
 HTTPS = True
 
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# hide_parameters: database errors (and their log lines) never quote bound values, which
+# include password hashes, session tokens and email addresses.
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 SESSION_COOKIE_HTTPONLY = True
@@ -52,8 +54,18 @@ MAIL_OUTBOX_DIR = None  # default: <instance>/outbox
 
 PER_PAGE = 25
 
-# Absolute links in mail sent outside a request (CLI, cron) start with this.
+# Every absolute link in mail starts with this, never with the host a request names.
 BASE_URL = "http://127.0.0.1:5000"
+
+# Hosts a request may name (others get 400). None: the host of BASE_URL plus loopback.
+TRUSTED_HOSTS = None
+
+# Behind a reverse proxy: how many proxies' X-Forwarded-For / -Proto / -Host headers to believe
+# (werkzeug ProxyFix; 0 = ignore the header; X_PROTO None = as many as X_FOR). X-Forwarded-Host
+# stays ignored unless set: a forwarded host would otherwise steer the app's idea of its address.
+PROXY_FIX_X_FOR = 0
+PROXY_FIX_X_PROTO = None
+PROXY_FIX_X_HOST = 0
 
 # Moderation: flags from this many members hide a post until a moderator reviews it.
 MODERATION_FLAG_THRESHOLD = 3

@@ -38,10 +38,17 @@ def register_extensions(app: Flask) -> None:
     login.login_message = _l("Please log in to see this page.")
     login.login_message_category = "info"
     login.session_protection = "basic"
-    if app.config.get("PROXY_FIX_X_FOR"):
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1, x_host=1
-        )
+    register_proxy_fix(app)
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Believe the configured number of proxies' X-Forwarded-* headers; Host only when configured."""
+    config = app.config
+    x_for = int(config.get("PROXY_FIX_X_FOR") or 0)
+    x_proto = x_for if config.get("PROXY_FIX_X_PROTO") is None else int(config["PROXY_FIX_X_PROTO"])
+    x_host = int(config.get("PROXY_FIX_X_HOST") or 0)
+    if x_for or x_proto or x_host:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto, x_host=x_host)
 
 
 @event.listens_for(Engine, "connect")
@@ -126,7 +133,9 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        # The route's pattern, not the path: paths carry reset, invitation and unsubscribe tokens.
+        route = request.url_rule.rule if request.url_rule else "(no route)"
+        app.logger.exception("Unhandled error on %s %s", request.method, route)
         return render_error(500)
 
 
@@ -135,6 +144,7 @@ def register_request_hooks(app: Flask) -> None:
     from network import permissions
     from network.labels import label
     from network.timeutil import local_today
+    from network.urls import mail_url
 
     @app.after_request
     def security_headers(response):
@@ -152,7 +162,7 @@ def register_request_hooks(app: Flask) -> None:
         return {"can": permissions, "today": local_today(), "main_nav": main_nav(app)}
 
     app.jinja_env.globals.update(
-        label=label, role_label=label, field_attrs=field_attrs,
+        label=label, role_label=label, field_attrs=field_attrs, mail_url=mail_url,
         format_date=format_date, format_datetime=format_datetime, get_locale=get_locale,
     )
 

@@ -1,6 +1,11 @@
 """URL helpers shared by features."""
 from urllib.parse import urlsplit
 
+from flask import current_app
+
+# Loopback names a request may always use: health checks on the box, the test client ("localhost").
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
 
 def safe_next(target: str | None) -> str | None:
     """``target`` if it is a path on this site, else None (no open redirects)."""
@@ -15,8 +20,18 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def url_context():
-    """A request context for building absolute links outside requests (CLI, cron)."""
-    from flask import current_app
+def mail_url(endpoint: str, **values) -> str:
+    """An absolute link for mail, always on the configured ``BASE_URL``.
 
-    return current_app.test_request_context("/", base_url=current_app.config["BASE_URL"])
+    Never built from the request: its Host header is the sender's to choose, and a reset link on
+    the sender's host hands them the token. Works inside and outside requests (CLI, cron).
+    """
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def trusted_hosts(base_url: str) -> list[str]:
+    """The hosts requests may name: the host of ``base_url`` and loopback."""
+    return list(dict.fromkeys([urlsplit(base_url).hostname or "localhost", *LOOPBACK_HOSTS]))

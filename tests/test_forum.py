@@ -18,7 +18,6 @@ from network.forum.models import (
 )
 from network.text import render_markdown
 from network.timeutil import utcnow
-from network.urls import url_context
 
 
 @pytest.fixture
@@ -412,8 +411,7 @@ def test_theme_page_shows_unread_counts_and_thread_opens_at_first_unread(make_ap
 # Email: digests and unsubscribe ----------------------------------------------------------------
 
 def send_due(now=None):
-    with url_context():
-        sent = digests.send_notification_emails(tuple(EmailFrequency), now or utcnow())
+    sent = digests.send_notification_emails(tuple(EmailFrequency), now or utcnow())
     db.session.commit()
     return sent
 

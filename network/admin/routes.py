@@ -247,8 +247,8 @@ def _create_invitation(form: InvitationForm) -> Invitation | None:
     invitation, token = accounts.create_invitation(
         inviter=current_user, email=form.email.data, role=role, organisation=organisation, cohort=cohort
     )
-    db.session.commit()
     accounts.send_invitation(invitation, token, form.language.data)
+    db.session.commit()  # the mail leaves after this commit
     flash(_("The invitation has been sent to %(email)s.", email=invitation.email), "success")
     return invitation
 

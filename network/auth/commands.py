@@ -9,7 +9,6 @@ from network.auth.models import Role
 from network.auth.passwords import MAX_LENGTH, MIN_LENGTH, is_common
 from network.extensions import db
 from network.programme import services as programme
-from network.urls import url_context
 
 ROLE_NAMES = {"participant": Role.PARTICIPANT, "course-leader": Role.COURSE_LEADER, "admin": Role.ADMIN}
 
@@ -80,8 +79,7 @@ def invite_command(email, role, organisation_name, cohort_name, language):
     invitation, token = services.create_invitation(
         inviter=None, email=email, role=ROLE_NAMES[role], organisation=organisation, cohort=cohort
     )
-    db.session.commit()
-    with url_context():
-        services.send_invitation(invitation, token, language)
-        link = services.invitation_link(token)
+    services.send_invitation(invitation, token, language)
+    db.session.commit()  # the mail leaves after this commit
+    link = services.invitation_link(token)
     click.echo(f"Invitation sent to {invitation.email}: {link}")

@@ -3,8 +3,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
@@ -12,9 +11,10 @@ from network.auth.models import Invitation, PasswordResetToken, Role, User, User
 from network.auth.passwords import hash_password, needs_rehash, verify_password
 from network.auth.tokens import hash_token, new_token
 from network.extensions import db
-from network.mail import send_mail
+from network.mail import send_localised
 from network.programme.models import Cohort, CohortMembership, MembershipRole, Organisation
 from network.timeutil import utcnow
+from network.urls import mail_url
 
 
 def normalise_email(email: str) -> str:
@@ -147,17 +147,15 @@ def create_invitation(
 
 def invitation_link(token: str) -> str:
     """The absolute URL an invitee follows."""
-    return url_for("auth.accept_invitation", token=token, _external=True)
+    return mail_url("auth.accept_invitation", token=token)
 
 
 def send_invitation(invitation: Invitation, token: str, language: str = "sv") -> None:
-    """Mail the invitation link to the invitee."""
-    with force_locale(language):
-        subject = _("Invitation to Växthuset Network")
-        body = render_template(
-            "mail/invitation.txt", invitation=invitation, link=invitation_link(token)
-        )
-    send_mail(invitation.email, subject, body)
+    """Mail the invitation link to the invitee; it leaves when the invitation is committed."""
+    send_localised(invitation.email, language, lambda: (
+        _("Invitation to Växthuset Network"),
+        render_template("mail/invitation.txt", invitation=invitation, link=invitation_link(token)),
+    ))
 
 
 def invitation_by_token(token: str) -> Invitation | None:
@@ -199,11 +197,11 @@ def request_password_reset(email: str) -> None:
         )
     )
     db.session.flush()
-    link = url_for("auth.reset_password", token=token, _external=True)
-    with force_locale(user.language):
-        subject = _("Reset your password for Växthuset Network")
-        body = render_template("mail/password_reset.txt", user=user, link=link)
-    send_mail(user.email, subject, body)
+    link = mail_url("auth.reset_password", token=token)
+    send_localised(user.email, user.language, lambda: (
+        _("Reset your password for Växthuset Network"),
+        render_template("mail/password_reset.txt", user=user, link=link),
+    ))
 
 
 def reset_token(token: str) -> PasswordResetToken | None:

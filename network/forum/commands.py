@@ -6,7 +6,6 @@ from network.extensions import db
 from network.forum.digests import send_notification_emails
 from network.forum.models import EmailFrequency
 from network.timeutil import utcnow
-from network.urls import url_context
 
 
 @click.group("notify")
@@ -18,7 +17,6 @@ def notify_group():
 @with_appcontext
 def send_digests_command():
     """Send immediate notices and the daily and weekly digests that are due."""
-    with url_context():
-        sent = send_notification_emails(tuple(EmailFrequency), utcnow())
-    db.session.commit()
+    sent = send_notification_emails(tuple(EmailFrequency), utcnow())
+    db.session.commit()  # the mails leave after this commit
     click.echo(f"Sent {sent} email(s).")

@@ -1,8 +1,7 @@
 """Notification emails: immediate notices and daily or weekly digests, each with one-click unsubscribe."""
 from datetime import datetime
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -10,7 +9,8 @@ from network.auth.models import User
 from network.extensions import db
 from network.forum import services
 from network.forum.models import EmailFrequency, Notification
-from network.mail import send_mail
+from network.mail import send_localised
+from network.urls import mail_url
 
 UNSUBSCRIBE_SALT = "forum-unsubscribe"
 
@@ -35,29 +35,34 @@ def user_for_unsubscribe(token: str) -> User | None:
 
 
 def send_notification_emails(frequencies: tuple[EmailFrequency, ...], now: datetime) -> int:
-    """Send what is due for members with these rhythms; returns the number of emails sent.
+    """Queue what is due for members with these rhythms; returns the number of emails.
 
-    Call inside ``url_context()`` (or a request): the mails carry absolute links.
+    They leave when the caller commits. A member whose mail cannot be composed is skipped
+    (logged) and tried again next run; the others still get theirs.
     """
     sent = 0
     for user in services.email_recipients(frequencies, now):
         notifications = services.pending_email(user)
         if notifications:
-            _send(user, notifications, services.email_frequency(user))
+            if not _send(user, notifications, services.email_frequency(user)):
+                continue
             sent += 1
         services.record_emailed(user, notifications, now)
     return sent
 
 
-def _send(user: User, notifications: list[Notification], frequency: EmailFrequency) -> None:
-    link = url_for("forum.unsubscribe", token=unsubscribe_token(user), _external=True)
-    with force_locale(user.language):
+def _send(user: User, notifications: list[Notification], frequency: EmailFrequency) -> bool:
+    link = mail_url("forum.unsubscribe", token=unsubscribe_token(user))
+
+    def compose() -> tuple[str, str]:
         if frequency == EmailFrequency.IMMEDIATE and len(notifications) == 1:
             subject = _("New in Växthuset Network: %(title)s", title=notifications[0].post.thread.title)
         else:
             subject = _("Your digest from Växthuset Network (%(count)d new)", count=len(notifications))
         body = render_template("mail/forum_notifications.txt", user=user, notifications=notifications,
                                unsubscribe=link)
-    send_mail(user.email, subject, body, headers={
+        return subject, body
+
+    return send_localised(user.email, user.language, compose, headers={
         "List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     })

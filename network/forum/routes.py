@@ -47,7 +47,8 @@ def refuse_locked():
 
 
 def send_immediate_emails() -> None:
-    """Mail members who want notices at once; after the commit, so no mail tells of an unsaved post."""
+    """Mail members who want notices at once: called after the post's commit, so no mail tells of
+    an unsaved post; the mails leave after the second commit, which records them sent."""
     if send_notification_emails((EmailFrequency.IMMEDIATE,), utcnow()):
         db.session.commit()
 

@@ -5,8 +5,10 @@ exactly one ``ModerationAction`` through ``record``.
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -21,7 +23,9 @@ from network.moderation.models import (
 from network.moderation.visibility import led_cohort_ids, moderated_threads
 from network.permissions import can_moderate_thread, is_admin
 from network.programme.models import CohortMembership, MembershipRole
+from network.mail import send_localised
 from network.timeutil import STOCKHOLM, utcnow
+from network.urls import mail_url
 
 DEFAULT_FLAG_THRESHOLD = 3
 
@@ -367,23 +371,20 @@ def screen_new_post(post: Post) -> None:
 # Email ---------------------------------------------------------------------------------------
 
 def email_notices(now: datetime) -> int:
-    """Email unsent notices to members who want notices at once; returns how many went out.
+    """Queue emails of unsent notices to members who want notices at once; returns how many.
 
-    Call after the commit that stored the notices (so no mail tells of an unsaved action).
+    They leave when the caller commits. A notice whose mail cannot be composed stays unsent
+    (logged) and is tried again next time.
     """
-    from flask import render_template, url_for
-    from flask_babel import force_locale
-    from flask_babel import gettext as _
-
-    from network.mail import send_mail
-
     sent = 0
     for notice in notices_to_email():
-        with force_locale(notice.user.language or "sv"):
-            link = url_for("forum.notifications", _external=True)
-            body = render_template("mail/moderation_notice.txt", notice=notice, link=link)
-            send_mail(notice.user.email, _("Växthuset Network: moderation"), body)
-        notice.emailed_at = now
-        sent += 1
+        if send_localised(notice.user.email, notice.user.language, partial(_notice_mail, notice)):
+            notice.emailed_at = now
+            sent += 1
     db.session.flush()
     return sent
+
+
+def _notice_mail(notice: ModerationNotice) -> tuple[str, str]:
+    body = render_template("mail/moderation_notice.txt", notice=notice, link=mail_url("forum.notifications"))
+    return _("Växthuset Network: moderation"), body

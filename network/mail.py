@@ -55,7 +55,10 @@ def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None =
     except Exception as error:
         log_failure("A mail could not be built", error)
         return False
-    db.session.info.setdefault(QUEUE, []).append(message)
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any query still drops the message
+    session.info.setdefault(QUEUE, []).append(message)
     return True
 
 

@@ -1,9 +1,11 @@
 """The factory's wiring steps: extensions, blueprints, error pages, hooks, commands."""
 import importlib
 import sqlite3
+import traceback
 from pathlib import Path
 
-from flask import Flask, current_app, render_template, request, session
+from flask import Flask, current_app, has_request_context, render_template, request, session
+from flask.globals import request_ctx
 from markupsafe import escape
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
@@ -11,11 +13,13 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from network.extensions import babel, csrf, db, limiter, login, migrate
 from network.journal import keys as journal_keys
+from network.urls import base_url_adapter
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
@@ -108,6 +112,9 @@ ERROR_TEXTS = {
 def render_error(code: int, message: str | None = None):
     """The error page for ``code`` in the user's language."""
     title, default_message = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    if has_request_context() and request_ctx.url_adapter is None:
+        # A refused Host header leaves the request without URLs; the page's links go to BASE_URL.
+        request_ctx.url_adapter = base_url_adapter()
     try:
         body = render_template("errors/error.html", code=code, title=title, message=message or default_message)
     except Exception:  # the layout itself failed: still answer with a readable page
@@ -135,8 +142,25 @@ def register_errorhandlers(app: Flask) -> None:
         db.session.rollback()
         # The route's pattern, not the path: paths carry reset, invitation and unsubscribe tokens.
         route = request.url_rule.rule if request.url_rule else "(no route)"
-        app.logger.exception("Unhandled error on %s %s", request.method, route)
+        if isinstance(error, DBAPIError):
+            log_database_error(f"Database error on {request.method} {route}", error)
+        else:
+            app.logger.exception("Unhandled error on %s %s", request.method, route)
         return render_error(500)
+
+
+def log_database_error(what: str, error: DBAPIError) -> None:
+    """Log a database error with its statement, driver error class, constraint and stack.
+
+    Not its message: the driver's text quotes row values (PostgreSQL's "Key (email)=(...)
+    already exists"), which ``hide_parameters`` does not reach.
+    """
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+    stack = "".join(traceback.format_tb(error.__traceback__))
+    current_app.logger.error(
+        "%s: %s (%s), constraint %s, statement: %s\n%s",
+        what, type(error).__name__, type(error.orig).__name__, constraint or "-", error.statement, stack,
+    )
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.routing import MapAdapter
 
 # Loopback names a request may always use: health checks on the box, the test client ("localhost").
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -26,10 +27,14 @@ def mail_url(endpoint: str, **values) -> str:
     Never built from the request: its Host header is the sender's to choose, and a reset link on
     the sender's host hands them the token. Works inside and outside requests (CLI, cron).
     """
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
     current_app.inject_url_defaults(endpoint, values)
-    return adapter.build(endpoint, values, force_external=True)
+    return base_url_adapter().build(endpoint, values, force_external=True)
+
+
+def base_url_adapter() -> MapAdapter:
+    """The app's URL map bound to the configured ``BASE_URL``."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    return current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
 
 
 def trusted_hosts(base_url: str) -> list[str]:

@@ -229,7 +229,7 @@ def test_line_breaks_stored_in_titles_and_names_never_break_a_header_or_a_later_
     thread = member_thread(people, theme, title="Semester\r\nBcc: all@example.org")
     db.session.execute(update(User).values(name="Namn\r\nmed radbrytning"))
     db.session.execute(update(Organisation).values(name="Kommun\r\nX-Injected: 1"))
-    db.session.execute(update(Thread).values(title="Semester\r\nBcc: all@example.org\x00\x85"))
+    db.session.execute(update(Thread).values(title="Semester\r\nBcc: all@example.org\x1b\x85"))
     db.session.commit()
     assert reply_with_immediate_notice(client, people, thread).status_code == 302
     assert reply_with_immediate_notice(client, people, thread, body="Ett svar till").status_code == 302
@@ -243,6 +243,17 @@ def test_line_breaks_stored_in_titles_and_names_never_break_a_header_or_a_later_
     assert "Semester Bcc: all@example.org" in messages[0]["Subject"]
     assert all(m["Bcc"] is None and m["X-Injected"] is None for m in messages)
     assert db.session.scalar(select(func.count(Post.id)).where(Post.thread_id == thread.id)) == 3
+
+
+def test_every_control_character_in_a_header_value_becomes_one_space(app):
+    send_mail("someone@example.org\r\nBcc: x@evil.example", "Semester\x00\r\n\tplan\x85\u2028\x7fidag", "Text",
+              headers={"List-Id": "Forum\nX-Injected: 1"})
+    db.session.commit()
+    [message] = outbox(app)
+    assert message["Subject"] == "Semester plan idag"
+    assert message["List-Id"] == "Forum X-Injected: 1" and message["X-Injected"] is None
+    assert message["Bcc"] is None
+    assert_single_line_headers([message])
 
 
 # Mail that fails never fails the request --------------------------------------------------------------

@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from network.extensions import babel, csrf, db, limiter, login, migrate
 from network.journal import keys as journal_keys
-from network.urls import base_url_adapter
+from network.urls import base_url_adapter, mail_url
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
@@ -168,7 +168,6 @@ def register_request_hooks(app: Flask) -> None:
     from network import permissions
     from network.labels import label
     from network.timeutil import local_today
-    from network.urls import mail_url
 
     @app.after_request
     def security_headers(response):

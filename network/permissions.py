@@ -28,10 +28,14 @@ def is_course_leader(user) -> bool:
 
 def leads_cohort(user, cohort: Cohort) -> bool:
     """A course leader of this particular cohort."""
-    return is_course_leader(user) and any(
-        m.cohort_id == cohort.id and m.role == MembershipRole.COURSE_LEADER
-        for m in user.memberships
-    )
+    return cohort.id in led_cohorts(user)
+
+
+def led_cohorts(user) -> set[int]:
+    """The ids of the cohorts the user leads as a course leader (none unless a course leader)."""
+    if not is_course_leader(user):
+        return set()
+    return {m.cohort_id for m in user.memberships if m.role == MembershipRole.COURSE_LEADER}
 
 
 def in_cohort(user, cohort: Cohort) -> bool:
@@ -242,7 +246,11 @@ def can_read_hidden(user, post) -> bool:
 
 
 def can_suspend(user, member: User) -> bool:
-    """May suspend or reactivate a member: admins anyone but themselves; course leaders participants."""
+    """May suspend or reactivate a member: admins anyone but themselves (network-wide);
+    course leaders only participants of a cohort they lead."""
     if member is None or not is_member(user) or user.id == member.id:
         return False
-    return is_admin(user) or (is_course_leader(user) and member.role == Role.PARTICIPANT)
+    if is_admin(user):
+        return True
+    led = led_cohorts(user)
+    return member.role == Role.PARTICIPANT and any(m.cohort_id in led for m in member.memberships)

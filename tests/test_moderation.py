@@ -173,7 +173,7 @@ def test_approving_a_visible_post_is_a_bad_request(client, world):
 # Suspension ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("who,target,expected", [
-    ("participant", "author", 403), ("own_leader", "author", 302), ("other_leader", "author", 302),
+    ("participant", "author", 403), ("own_leader", "author", 302), ("other_leader", "author", 403),
     ("admin", "author", 302), ("own_leader", "other_leader", 403), ("admin", "own_leader", 302),
     ("admin", "admin", 403),
 ])
@@ -495,3 +495,19 @@ def test_a_new_thread_awaiting_approval_is_listed_only_for_its_author_and_modera
         theme_page = page_text(client.get(f"/themes/{world['theme'].slug}"))
         assert ("Konfidentiellt upphandlingsunderlag" in theme_page) == listed, who
         assert client.get(f"/threads/{thread.id}?page=1").status_code == (200 if listed else 404), who
+
+
+def test_course_leader_suspends_only_participants_of_cohorts_they_lead(client, world, make_user):
+    """Issue 9, item 4: network-wide suspension is for admins."""
+    stranger = make_user(Role.PARTICIPANT, cohort=world["other_leader"].memberships[0].cohort, name="Sven Annan")
+    without_cohort = make_user(Role.PARTICIPANT, name="Ulla Utan")
+    login_as(client, world["own_leader"])
+    for member in (stranger, without_cohort):
+        response = client.post(f"/moderation/members/{member.id}/suspend", data={"suspend-reason": "Spam"})
+        assert response.status_code == 403
+    assert client.post(f"/moderation/members/{world['author'].id}/suspend",
+                       data={"suspend-reason": "Spam"}).status_code == 302
+    db.session.expire_all()
+    assert [db.session.get(User, u.id).status for u in (stranger, without_cohort, world["author"])] == [
+        UserStatus.ACTIVE, UserStatus.ACTIVE, UserStatus.SUSPENDED]
+    assert audit_count() == 1

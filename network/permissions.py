@@ -75,6 +75,17 @@ def can_invite_as(user, role: Role, cohort: Cohort | None) -> bool:
     )
 
 
+def can_remove_from_cohort(user, cohort: Cohort, member: User) -> bool:
+    """Takes a member out of a cohort: admins anyone; the cohort's course leaders only its
+    participants (never a co-leader, an administrator or themselves)."""
+    if is_admin(user):
+        return True
+    return (
+        leads_cohort(user, cohort) and member.id != user.id and member.role == Role.PARTICIPANT
+        and all(m.role == MembershipRole.PARTICIPANT for m in member.memberships if m.cohort_id == cohort.id)
+    )
+
+
 def can_manage_user(user, other: User) -> bool:
     """May suspend, reactivate or change the role of another member."""
     return is_admin(user) and user.id != other.id

@@ -157,6 +157,9 @@ def test_adding_a_member_answers_alike_whether_or_not_the_email_has_an_account(c
                                follow_redirects=True)
         answers.append((response.status_code, page_text(response).replace(email, "EMAIL")))
     assert answers[0] == answers[1]
+    listed = page_text(client.get("/admin/invitations"))  # the invitation list tells no difference either
+    assert "exists@example.org" in listed and "nobody@example.org" in listed
+    assert len(outbox(client.application)) == 1  # only the member with an account is mailed
     for email in ("exists@example.org", "nobody@example.org"):  # the invitation form alike
         response = client.post("/admin/invitations", data={
             "email": email, "role": "participant", "organisation_id": people["participant"].organisation_id,

@@ -254,7 +254,8 @@ def build_world(app) -> World:
                                           role=Role.PARTICIPANT, organisation=organisation, cohort=cohort)
         for state, cohort in (("cohort", cohort_a), ("other", cohort_b), ("hidden", None))
     }
-    author_invitation, author_token = accounts.invite_member_to_cohort(None, author.email, cohort_b, Role.PARTICIPANT)
+    author_invitation, author_token = accounts.invite_member_to_cohort(
+        None, author.email, cohort_b, Role.PARTICIPANT, organisation)
     ids = {
         ("cohort_id", "cohort"): cohort_a.id, ("cohort_id", "other"): cohort_b.id,
         ("cohort_id", "hidden"): cohort_a.id,  # with its leader as the member (see "member" below)
@@ -291,7 +292,7 @@ def build_world(app) -> World:
         ids[("member", "own", role)] = user.id
         elsewhere = cohort_b if role in (PARTICIPANT, LEADER, SUSPENDED) else cohort_a
         ids[("cohort_invitation", "own", role)] = accounts.invite_member_to_cohort(
-            None, user.email, elsewhere, Role.PARTICIPANT)[0].id
+            None, user.email, elsewhere, Role.PARTICIPANT, organisation)[0].id
     db.session.commit()
 
     clients = {}

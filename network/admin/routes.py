@@ -131,15 +131,15 @@ def add_member(cohort_id: int):
         flash(_("Enter the member's email address."), "error")
         return redirect(url_for("admin.cohort", cohort_id=cohort.id))
     role = Role.COURSE_LEADER if form.role.data == MembershipRole.COURSE_LEADER.value else Role.PARTICIPANT
-    _invite_existing(form.email.data, cohort, role)
+    _invite_existing(form.email.data, cohort, role, current_user.organisation)
     flash(_("If %(email)s belongs to a member who is not in %(cohort)s yet, they are invited and join "
             "once they accept.", email=accounts.normalise_email(form.email.data), cohort=cohort.name), "success")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
 
 
-def _invite_existing(email: str, cohort: Cohort, role: Role) -> None:
+def _invite_existing(email: str, cohort: Cohort, role: Role, organisation: Organisation) -> None:
     """Invite the member with this email (if any) into the cohort, mailing them after the commit."""
-    invited = accounts.invite_member_to_cohort(current_user, email, cohort, role)
+    invited = accounts.invite_member_to_cohort(current_user, email, cohort, role, organisation)
     db.session.commit()
     if invited is not None:
         invitation, token = invited
@@ -254,7 +254,7 @@ def _send_invitation(form: InvitationForm) -> bool:
             form.email.errors.append(_("This person already has an account."))
             return False
         # Into a cohort, members with an account get an invitation they accept: answered like any other.
-        _invite_existing(form.email.data, cohort, role)
+        _invite_existing(form.email.data, cohort, role, organisation)
         flash(_("The invitation has been sent to %(email)s.", email=accounts.normalise_email(form.email.data)),
               "success")
         return True

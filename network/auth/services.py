@@ -175,15 +175,24 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str, langu
 
 # Invitations into a cohort for members who have an account already ------------
 
-def invite_member_to_cohort(inviter: User, email: str, cohort: Cohort, role: Role) -> tuple[Invitation, str] | None:
-    """An invitation into ``cohort`` for the existing member with this email, and its token;
-    None when no account has the email or the member is in the cohort already. The member
-    joins only by accepting it, so callers answer alike either way (no enumeration)."""
+def invite_member_to_cohort(
+    inviter: User | None, email: str, cohort: Cohort, role: Role, organisation: Organisation
+) -> tuple[Invitation, str] | None:
+    """An invitation into ``cohort`` for the member with this email, and its token to mail them;
+    None when there is nothing to mail. The member joins only by accepting it.
+
+    Callers answer alike whatever the email, and the invitation list must not tell either: an email
+    without an account gets an invitation row all the same (it reaches the person if they join the
+    network while it is open), only no mail; and ``organisation``, which the list shows, is the
+    caller's choice, never the account's (joining leaves the member's organisation as it is).
+    Members already in the cohort get nothing.
+    """
     member = user_by_email(email)
-    if member is None or any(m.cohort_id == cohort.id for m in member.memberships):
+    if member is not None and any(m.cohort_id == cohort.id for m in member.memberships):
         return None
-    return create_invitation(inviter=inviter, email=member.email, role=role,
-                             organisation=member.organisation, cohort=cohort)
+    invitation, token = create_invitation(inviter=inviter, email=email, role=role, organisation=organisation,
+                                          cohort=cohort)
+    return (invitation, token) if member is not None else None
 
 
 def send_cohort_invitation(invitation: Invitation, token: str, member: User) -> None:

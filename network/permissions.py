@@ -75,6 +75,11 @@ def can_invite_as(user, role: Role, cohort: Cohort | None) -> bool:
     )
 
 
+def can_change_roles(user) -> bool:
+    """Changes anyone's role, in the network or in a cohort: administrators only."""
+    return is_admin(user)
+
+
 def can_remove_from_cohort(user, cohort: Cohort, member: User) -> bool:
     """Takes a member out of a cohort: admins anyone; the cohort's course leaders only its
     participants (never a co-leader, an administrator or themselves)."""

@@ -168,6 +168,20 @@ def test_adding_a_member_answers_alike_whether_or_not_the_email_has_an_account(c
         assert "redan ett konto" not in page_text(response)
 
 
+def test_only_admins_change_a_members_role_in_a_cohort(client, people, cohort):
+    participant = people["participant"]
+    login_as(client, people["own_leader"])
+    client.post(f"/admin/cohorts/{cohort.id}/members", data={"email": participant.email, "role": "course_leader"})
+    assert memberships_of(participant) == [(cohort.id, MembershipRole.PARTICIPANT)]
+    client.post("/logout")
+    login_as(client, people["admin"])
+    response = client.post(f"/admin/cohorts/{cohort.id}/members", data={"email": participant.email,
+                                                                        "role": "course_leader"})
+    assert response.status_code == 302
+    assert memberships_of(participant) == [(cohort.id, MembershipRole.COURSE_LEADER)]
+    assert db.session.scalar(select(Invitation)) is None  # already a member: nothing to accept
+
+
 @pytest.mark.parametrize("target", ["co_leader", "admin", "leader_as_participant"])
 def test_course_leader_neither_removes_nor_demotes_co_leaders_or_admins(client, people, cohort, make_user, target):
     members = {

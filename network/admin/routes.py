@@ -17,6 +17,7 @@ from network.admin.forms import (
 )
 from network.auth import services as accounts
 from network.auth.models import Invitation, Role, User, UserStatus
+from network.labels import label
 from network.extensions import db
 from network.people import services as people
 from network.permissions import require
@@ -129,6 +130,14 @@ def add_member(cohort_id: int):
         form.role.choices = [c for c in form.role.choices if c.value == MembershipRole.PARTICIPANT.value]
     if not form.validate_on_submit():
         flash(_("Enter the member's email address."), "error")
+        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    member = accounts.user_by_email(form.email.data)
+    existing = programme.membership(member, cohort) if member is not None else None
+    if existing is not None and permissions.can_change_roles(current_user):  # already in: only the role changes
+        existing.role = MembershipRole(form.role.data)
+        db.session.commit()
+        flash(_("%(name)s is now %(role)s in %(cohort)s.", name=member.name, role=label(existing.role),
+                cohort=cohort.name), "success")
         return redirect(url_for("admin.cohort", cohort_id=cohort.id))
     role = Role.COURSE_LEADER if form.role.data == MembershipRole.COURSE_LEADER.value else Role.PARTICIPANT
     _invite_existing(form.email.data, cohort, role, current_user.organisation)

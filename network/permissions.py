@@ -28,10 +28,14 @@ def is_course_leader(user) -> bool:
 
 def leads_cohort(user, cohort: Cohort) -> bool:
     """A course leader of this particular cohort."""
-    return is_course_leader(user) and any(
-        m.cohort_id == cohort.id and m.role == MembershipRole.COURSE_LEADER
-        for m in user.memberships
-    )
+    return cohort.id in led_cohorts(user)
+
+
+def led_cohorts(user) -> set[int]:
+    """The ids of the cohorts the user leads as a course leader (none unless a course leader)."""
+    if not is_course_leader(user):
+        return set()
+    return {m.cohort_id for m in user.memberships if m.role == MembershipRole.COURSE_LEADER}
 
 
 def in_cohort(user, cohort: Cohort) -> bool:
@@ -68,6 +72,22 @@ def can_invite_as(user, role: Role, cohort: Cohort | None) -> bool:
         and role == Role.PARTICIPANT
         and cohort is not None
         and leads_cohort(user, cohort)
+    )
+
+
+def can_change_roles(user) -> bool:
+    """Changes anyone's role, in the network or in a cohort: administrators only."""
+    return is_admin(user)
+
+
+def can_remove_from_cohort(user, cohort: Cohort, member: User) -> bool:
+    """Takes a member out of a cohort: admins anyone; the cohort's course leaders only its
+    participants (never a co-leader, an administrator or themselves)."""
+    if is_admin(user):
+        return True
+    return (
+        leads_cohort(user, cohort) and member.id != user.id and member.role == Role.PARTICIPANT
+        and all(m.role == MembershipRole.PARTICIPANT for m in member.memberships if m.cohort_id == cohort.id)
     )
 
 
@@ -242,7 +262,11 @@ def can_read_hidden(user, post) -> bool:
 
 
 def can_suspend(user, member: User) -> bool:
-    """May suspend or reactivate a member: admins anyone but themselves; course leaders participants."""
+    """May suspend or reactivate a member: admins anyone but themselves (network-wide);
+    course leaders only participants of a cohort they lead."""
     if member is None or not is_member(user) or user.id == member.id:
         return False
-    return is_admin(user) or (is_course_leader(user) and member.role == Role.PARTICIPANT)
+    if is_admin(user):
+        return True
+    led = led_cohorts(user)
+    return member.role == Role.PARTICIPANT and any(m.cohort_id in led for m in member.memberships)

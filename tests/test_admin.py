@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import PASSWORD
-from helpers import outbox, page_text
+from helpers import link_in, outbox, page_text
 from network.auth.models import Invitation, Role, User
 from network.extensions import db
 from network.programme.models import Cohort, MembershipRole, Organisation, ProgrammeEvent
@@ -104,13 +104,99 @@ def test_revoking_an_invitation(client, people, organisation):
     assert db.session.get(Invitation, invitation.id).revoked_at is not None
 
 
-def test_course_leader_adds_and_removes_members(client, people, cohort, make_user):
+def test_course_leader_invites_a_member_who_joins_on_accepting_and_can_be_removed(make_app, people, cohort, make_user):
+    """Issue 9, item 3: adding an existing member goes through an invitation the member accepts."""
     newcomer = make_user(email="newcomer@example.org")
+    application = make_app()
+    leader, member = application.test_client(), application.test_client()
+    login_as(leader, people["own_leader"])
+    response = leader.post(f"/admin/cohorts/{cohort.id}/members", data={"email": "Newcomer@example.org", "role": "participant"})
+    assert response.status_code == 302
+    assert memberships_of(newcomer) == []  # not a member before accepting
+    link = link_in(outbox(application)[-1], "/invitations/")
+
+    assert member.get(link).status_code == 302  # log in first
+    login_as(member, newcomer)
+    assert "Gå med i Växthuset 2026" in page_text(member.get(link))
+    assert "Gå med i Växthuset 2026" in page_text(member.get("/"))
+    invitation = db.session.scalar(select(Invitation).where(Invitation.email == newcomer.email))
+    assert member.post(f"/cohort-invitations/{invitation.id}/accept").status_code == 302
+    assert memberships_of(newcomer) == [(cohort.id, MembershipRole.PARTICIPANT)]
+    assert member.post(f"/cohort-invitations/{invitation.id}/accept").status_code == 404  # used up
+
+    leader.post(f"/admin/cohorts/{cohort.id}/members/{newcomer.id}/remove")
+    assert memberships_of(newcomer) == []
+
+
+def memberships_of(user) -> list:
+    db.session.expire_all()
+    return [(m.cohort_id, m.role) for m in db.session.get(User, user.id).memberships]
+
+
+def test_a_declined_or_foreign_cohort_invitation_adds_no_one(client, people, cohort, make_user):
+    newcomer, bystander = make_user(email="newcomer@example.org"), make_user(email="bystander@example.org")
     login_as(client, people["own_leader"])
-    client.post(f"/admin/cohorts/{cohort.id}/members", data={"email": "Newcomer@example.org", "role": "participant"})
-    assert cohort.id in [m.cohort_id for m in db.session.get(User, newcomer.id).memberships]
-    client.post(f"/admin/cohorts/{cohort.id}/members/{newcomer.id}/remove")
-    assert db.session.get(User, newcomer.id).memberships == []
+    client.post(f"/admin/cohorts/{cohort.id}/members", data={"email": newcomer.email, "role": "participant"})
+    invitation = db.session.scalar(select(Invitation).where(Invitation.email == newcomer.email))
+    client.post("/logout")
+    login_as(client, bystander)
+    assert client.post(f"/cohort-invitations/{invitation.id}/accept").status_code == 404
+    client.post("/logout")
+    login_as(client, newcomer)
+    assert client.post(f"/cohort-invitations/{invitation.id}/decline").status_code == 302
+    assert client.post(f"/cohort-invitations/{invitation.id}/accept").status_code == 404
+    assert memberships_of(newcomer) == [] and memberships_of(bystander) == []
+
+
+def test_adding_a_member_answers_alike_whether_or_not_the_email_has_an_account(client, people, cohort, make_user):
+    make_user(email="exists@example.org")
+    login_as(client, people["own_leader"])
+    answers = []
+    for email in ("exists@example.org", "nobody@example.org"):
+        response = client.post(f"/admin/cohorts/{cohort.id}/members", data={"email": email, "role": "participant"},
+                               follow_redirects=True)
+        answers.append((response.status_code, page_text(response).replace(email, "EMAIL")))
+    assert answers[0] == answers[1]
+    listed = page_text(client.get("/admin/invitations"))  # the invitation list tells no difference either
+    assert "exists@example.org" in listed and "nobody@example.org" in listed
+    assert len(outbox(client.application)) == 1  # only the member with an account is mailed
+    for email in ("exists@example.org", "nobody@example.org"):  # the invitation form alike
+        response = client.post("/admin/invitations", data={
+            "email": email, "role": "participant", "organisation_id": people["participant"].organisation_id,
+            "cohort_id": cohort.id, "language": "sv"}, follow_redirects=True)
+        assert response.status_code == 200 and "har skickats till" in page_text(response)
+        assert "redan ett konto" not in page_text(response)
+
+
+def test_only_admins_change_a_members_role_in_a_cohort(client, people, cohort):
+    participant = people["participant"]
+    login_as(client, people["own_leader"])
+    client.post(f"/admin/cohorts/{cohort.id}/members", data={"email": participant.email, "role": "course_leader"})
+    assert memberships_of(participant) == [(cohort.id, MembershipRole.PARTICIPANT)]
+    client.post("/logout")
+    login_as(client, people["admin"])
+    response = client.post(f"/admin/cohorts/{cohort.id}/members", data={"email": participant.email,
+                                                                        "role": "course_leader"})
+    assert response.status_code == 302
+    assert memberships_of(participant) == [(cohort.id, MembershipRole.COURSE_LEADER)]
+    assert db.session.scalar(select(Invitation)) is None  # already a member: nothing to accept
+
+
+@pytest.mark.parametrize("target", ["co_leader", "admin", "leader_as_participant"])
+def test_course_leader_neither_removes_nor_demotes_co_leaders_or_admins(client, people, cohort, make_user, target):
+    members = {
+        "co_leader": make_user(Role.COURSE_LEADER, cohort=cohort),
+        "admin": make_user(Role.ADMIN, cohort=cohort, membership_role=MembershipRole.PARTICIPANT),
+        "leader_as_participant": make_user(Role.PARTICIPANT, cohort=cohort, membership_role=MembershipRole.COURSE_LEADER),
+    }
+    member = members[target]
+    before = memberships_of(member)
+    login_as(client, people["own_leader"])
+    assert client.post(f"/admin/cohorts/{cohort.id}/members/{member.id}/remove").status_code == 403
+    client.post(f"/admin/cohorts/{cohort.id}/members", data={"email": member.email, "role": "participant"})
+    assert memberships_of(member) == before
+    assert db.session.scalar(select(Invitation).where(Invitation.email == member.email)) is None
+    assert f"/members/{member.id}/remove" not in page_text(client.get(f"/admin/cohorts/{cohort.id}"))
 
 
 def test_course_leader_cannot_make_course_leaders(client, people, cohort, make_user):

@@ -173,7 +173,7 @@ def test_approving_a_visible_post_is_a_bad_request(client, world):
 # Suspension ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("who,target,expected", [
-    ("participant", "author", 403), ("own_leader", "author", 302), ("other_leader", "author", 302),
+    ("participant", "author", 403), ("own_leader", "author", 302), ("other_leader", "author", 403),
     ("admin", "author", 302), ("own_leader", "other_leader", 403), ("admin", "own_leader", 302),
     ("admin", "admin", 403),
 ])
@@ -495,3 +495,124 @@ def test_a_new_thread_awaiting_approval_is_listed_only_for_its_author_and_modera
         theme_page = page_text(client.get(f"/themes/{world['theme'].slug}"))
         assert ("Konfidentiellt upphandlingsunderlag" in theme_page) == listed, who
         assert client.get(f"/threads/{thread.id}?page=1").status_code == (200 if listed else 404), who
+
+
+def test_course_leader_suspends_only_participants_of_cohorts_they_lead(client, world, make_user):
+    """Issue 9, item 4: network-wide suspension is for admins."""
+    stranger = make_user(Role.PARTICIPANT, cohort=world["other_leader"].memberships[0].cohort, name="Sven Annan")
+    without_cohort = make_user(Role.PARTICIPANT, name="Ulla Utan")
+    login_as(client, world["own_leader"])
+    for member in (stranger, without_cohort):
+        response = client.post(f"/moderation/members/{member.id}/suspend", data={"suspend-reason": "Spam"})
+        assert response.status_code == 403
+    assert client.post(f"/moderation/members/{world['author'].id}/suspend",
+                       data={"suspend-reason": "Spam"}).status_code == 302
+    db.session.expire_all()
+    assert [db.session.get(User, u.id).status for u in (stranger, without_cohort, world["author"])] == [
+        UserStatus.ACTIVE, UserStatus.ACTIVE, UserStatus.SUSPENDED]
+    assert audit_count() == 1
+
+
+# Author edits in approval-required themes (issue 9, item 5) -------------------------------------
+
+def require_approval(world):
+    world["theme"].requires_approval = True
+    db.session.commit()
+
+
+def test_an_approved_posts_edit_waits_for_review_while_the_approved_text_stays(make_app, world):
+    require_approval(world)
+    application = make_app()
+    author, reader, moderator = (application.test_client() for _ in range(3))
+    login_as(author, world["author"])
+    login_as(reader, world["participant"])
+    login_as(moderator, world["own_leader"])
+    post = opening(world["network"])
+
+    response = author.post(f"/posts/{post.id}/edit", data={"body": "Omskriven text med nya påståenden"})
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(Post, post.id)
+    assert (stored.status, stored.body_source) == (PostStatus.VISIBLE, "Hur löser ni semestrarna?")
+    assert stored.pending_body_source == "Omskriven text med nya påståenden"
+    shown = page_text(reader.get(f"/threads/{world['network'].id}?page=1"))
+    assert "Hur löser ni semestrarna?" in shown and "Omskriven text" not in shown
+    assert "väntar på att en moderator godkänner" in page_text(author.get(f"/threads/{world['network'].id}?page=1"))
+    assert "Omskriven text med nya påståenden" in page_text(moderator.get("/moderation"))
+
+    assert moderator.post(f"/moderation/posts/{post.id}/approve_edit").status_code == 302
+
+    db.session.expire_all()
+    stored = db.session.get(Post, post.id)
+    assert (stored.body_source, stored.pending_body_source) == ("Omskriven text med nya påståenden", None)
+    assert [r.editor_id for r in stored.revisions][-1] == world["author"].id
+    assert "Omskriven text med nya påståenden" in page_text(reader.get(f"/threads/{world['network'].id}?page=1"))
+
+
+def test_a_rejected_edit_leaves_the_approved_text_and_tells_the_author(client, world):
+    require_approval(world)
+    post = opening(world["network"])
+    login_as(client, world["author"])
+    client.post(f"/posts/{post.id}/edit", data={"body": "Något som inte hör hit"})
+    client.post("/logout")
+    login_as(client, world["other_leader"])  # network threads: every course leader moderates
+    response = client.post(f"/moderation/posts/{post.id}/reject_edit", data={"reject_edit-reason": "Utanför ämnet"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(Post, post.id)
+    assert (stored.body_source, stored.pending_body_source, stored.edited_at) == ("Hur löser ni semestrarna?", None, None)
+    notice = db.session.scalar(select(ModerationNotice).where(ModerationNotice.user_id == world["author"].id))
+    assert (notice.kind, notice.message) == (NoticeKind.MODERATION_NOTE, "Utanför ämnet")
+    assert client.post(f"/moderation/posts/{post.id}/approve_edit").status_code == 400
+
+
+def test_edits_go_live_at_once_outside_approval_themes_and_for_moderators(client, world):
+    post = opening(world["network"])
+    login_as(client, world["author"])
+    client.post(f"/posts/{post.id}/edit", data={"body": "Direkt publicerad"})
+    db.session.expire_all()
+    assert (db.session.get(Post, post.id).body_source, db.session.get(Post, post.id).pending_body_source) == (
+        "Direkt publicerad", None)
+
+
+# Author removal erases the text (issue 9, item 6) -------------------------------------------------
+
+def test_a_post_its_author_removes_loses_its_text_and_revisions_for_moderators_too(client, world):
+    post = forum.create_reply(world["author"], world["network"], "Första utkastet med känsliga uppgifter")
+    forum.edit_post(world["author"], post, "Andra utkastet med känsliga uppgifter")
+    db.session.commit()
+    login_as(client, world["author"])
+    assert client.post(f"/posts/{post.id}/delete").status_code == 302
+
+    db.session.expire_all()
+    stored = db.session.get(Post, post.id)
+    assert (stored.status, stored.body_source, stored.body_html) == (PostStatus.DELETED_BY_AUTHOR, "", "")
+    assert db.session.scalar(select(func.count(PostRevision.id)).where(PostRevision.post_id == post.id)) == 0
+    client.post("/logout")
+    login_as(client, world["admin"])
+    page = page_text(client.get(f"/moderation/posts/{post.id}"))
+    assert "känsliga uppgifter" not in page and "Inlägget togs bort av författaren." in page
+    assert "Inlägget togs bort av författaren." in page_text(client.get(f"/threads/{world['network'].id}?page=1"))
+
+
+def test_a_removed_post_under_review_is_kept_for_the_moderator_until_the_case_closes(client, world):
+    post = forum.create_reply(world["author"], world["network"], "Ett påhopp på en kollega")
+    db.session.commit()
+    flag(world["participant"], post, FlagReason.OFFENSIVE)
+    login_as(client, world["author"])
+    client.post(f"/posts/{post.id}/delete")
+
+    db.session.expire_all()
+    assert db.session.get(Post, post.id).body_source == "Ett påhopp på en kollega"
+    client.post("/logout")
+    login_as(client, world["own_leader"])
+    assert "Ett påhopp på en kollega" in page_text(client.get(f"/moderation/posts/{post.id}"))
+    assert "Ett påhopp" not in page_text(client.get(f"/threads/{world['network'].id}?page=1"))
+
+    client.post(f"/moderation/posts/{post.id}/dismiss", data={"dismiss-reason": "Borttaget av författaren"})
+
+    db.session.expire_all()
+    stored = db.session.get(Post, post.id)
+    assert (stored.status, stored.body_source) == (PostStatus.DELETED_BY_AUTHOR, "")
+    assert "Ett påhopp" not in page_text(client.get(f"/moderation/posts/{post.id}"))

@@ -17,6 +17,7 @@ from network.admin.forms import (
 )
 from network.auth import services as accounts
 from network.auth.models import Invitation, Role, User, UserStatus
+from network.labels import label
 from network.extensions import db
 from network.people import services as people
 from network.permissions import require
@@ -120,20 +121,38 @@ def cohort(cohort_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/members")
 def add_member(cohort_id: int):
+    """Invite an existing member into the cohort: they join only when they accept. The answer is
+    the same whether or not the email has an account, so the form reveals no addresses."""
     cohort = db.get_or_404(Cohort, cohort_id)
     require(permissions.can_manage_cohort(current_user, cohort))
     form = MemberForm()
     if not permissions.is_admin(current_user):
         form.role.choices = [c for c in form.role.choices if c.value == MembershipRole.PARTICIPANT.value]
-    user = accounts.user_by_email(form.email.data or "") if form.validate_on_submit() else None
-    if user is None:
-        flash(_("No member has this email address. Send an invitation instead.") if form.email.data and not form.errors
-              else _("Enter the member's email address."), "error")
+    if not form.validate_on_submit():
+        flash(_("Enter the member's email address."), "error")
         return redirect(url_for("admin.cohort", cohort_id=cohort.id))
-    programme.add_member(user, cohort, MembershipRole(form.role.data))
-    db.session.commit()
-    flash(_("%(name)s is now in %(cohort)s.", name=user.name, cohort=cohort.name), "success")
+    member = accounts.user_by_email(form.email.data)
+    existing = programme.membership(member, cohort) if member is not None else None
+    if existing is not None and permissions.can_change_roles(current_user):  # already in: only the role changes
+        existing.role = MembershipRole(form.role.data)
+        db.session.commit()
+        flash(_("%(name)s is now %(role)s in %(cohort)s.", name=member.name, role=label(existing.role),
+                cohort=cohort.name), "success")
+        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    role = Role.COURSE_LEADER if form.role.data == MembershipRole.COURSE_LEADER.value else Role.PARTICIPANT
+    _invite_existing(form.email.data, cohort, role, current_user.organisation)
+    flash(_("If %(email)s belongs to a member who is not in %(cohort)s yet, they are invited and join "
+            "once they accept.", email=accounts.normalise_email(form.email.data), cohort=cohort.name), "success")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+
+
+def _invite_existing(email: str, cohort: Cohort, role: Role, organisation: Organisation) -> None:
+    """Invite the member with this email (if any) into the cohort, mailing them after the commit."""
+    invited = accounts.invite_member_to_cohort(current_user, email, cohort, role, organisation)
+    db.session.commit()
+    if invited is not None:
+        invitation, token = invited
+        accounts.send_cohort_invitation(invitation, token, accounts.user_by_email(invitation.email))
 
 
 @bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
@@ -141,8 +160,7 @@ def remove_member(cohort_id: int, user_id: int):
     cohort = db.get_or_404(Cohort, cohort_id)
     require(permissions.can_manage_cohort(current_user, cohort))
     user = db.get_or_404(User, user_id)
-    if user.id == current_user.id and not permissions.is_admin(current_user):
-        abort(403)
+    require(permissions.can_remove_from_cohort(current_user, cohort, user))
     if not programme.remove_member(user, cohort):
         abort(404)
     db.session.commit()
@@ -228,29 +246,34 @@ def invitations():
     form.cohort_id.choices = ([SelectChoice(0, _("No cohort"))] if cohort_ids is None else []) + services.cohort_choices(cohort_ids)
     if cohort_ids is not None:
         form.role.choices = [c for c in form.role.choices if c.value == Role.PARTICIPANT.value]
-    if form.validate_on_submit():
-        invitation = _create_invitation(form)
-        if invitation is not None:
-            return redirect(url_for("admin.invitations"))
+    if form.validate_on_submit() and _send_invitation(form):
+        return redirect(url_for("admin.invitations"))
     page = db.paginate(services.invitations_stmt(cohort_ids), per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("admin/invitations.html", form=form, page=page, now=utcnow())
 
 
-def _create_invitation(form: InvitationForm) -> Invitation | None:
+def _send_invitation(form: InvitationForm) -> bool:
+    """Invite someone new, or an existing member into a cohort; False (with a form error) when refused."""
     organisation = db.session.get(Organisation, form.organisation_id.data)
     cohort = db.session.get(Cohort, form.cohort_id.data) if form.cohort_id.data else None
     role = Role(form.role.data)
     require(permissions.can_invite_as(current_user, role, cohort))
     if accounts.email_taken(form.email.data):
-        form.email.errors.append(_("This person already has an account."))
-        return None
+        if cohort is None:  # admins only: they see every account anyway
+            form.email.errors.append(_("This person already has an account."))
+            return False
+        # Into a cohort, members with an account get an invitation they accept: answered like any other.
+        _invite_existing(form.email.data, cohort, role, organisation)
+        flash(_("The invitation has been sent to %(email)s.", email=accounts.normalise_email(form.email.data)),
+              "success")
+        return True
     invitation, token = accounts.create_invitation(
         inviter=current_user, email=form.email.data, role=role, organisation=organisation, cohort=cohort
     )
     accounts.send_invitation(invitation, token, form.language.data)
     db.session.commit()  # the mail leaves after this commit
     flash(_("The invitation has been sent to %(email)s.", email=invitation.email), "success")
-    return invitation
+    return True
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")

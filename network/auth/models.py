@@ -108,14 +108,19 @@ class Invitation(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An invitation into a cohort for an existing account: the member declined it.
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()
     cohort: Mapped[Cohort | None] = relationship()
     invited_by: Mapped[User | None] = relationship()
 
     def is_open(self, now: datetime) -> bool:
-        """Still usable: not accepted, not revoked, not expired."""
-        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
+        """Still usable: not accepted, declined or revoked, not expired."""
+        return (
+            self.accepted_at is None and self.revoked_at is None and self.declined_at is None
+            and now < self.expires_at
+        )
 
 
 class PasswordResetToken(db.Model):

@@ -4,6 +4,7 @@ import hmac
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from network.auth import bp, services
 from network.auth.forms import (
@@ -82,11 +83,14 @@ def accept_invitation(token: str):
     invitation = services.invitation_by_token(token)
     if invitation is None or not invitation.is_open(utcnow()):
         reason = "unknown" if invitation is None else (
-            "used" if invitation.accepted_at else "revoked" if invitation.revoked_at else "expired"
+            "used" if invitation.accepted_at or invitation.declined_at
+            else "revoked" if invitation.revoked_at else "expired"
         )
         return render_template("auth/invitation_invalid.html", reason=reason), 410 if invitation else 404
     if services.email_taken(invitation.email):
-        return render_template("auth/invitation_invalid.html", reason="used"), 410
+        if invitation.cohort_id is None:
+            return render_template("auth/invitation_invalid.html", reason="used"), 410
+        return _cohort_invitation(invitation)
     form = InvitationAcceptForm(language=session.get("language", "sv"))
     if form.validate_on_submit():
         if current_user.is_authenticated:
@@ -99,6 +103,32 @@ def accept_invitation(token: str):
         flash(_("Welcome to Växthuset Network, %(name)s!", name=user.name), "success")
         return redirect(url_for("core.home"))
     return render_template("auth/invitation_accept.html", form=form, invitation=invitation)
+
+
+def _cohort_invitation(invitation):
+    """An existing member's invitation into a cohort: they log in, then accept or decline it."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.path))
+    if services.cohort_invitation_for(current_user, invitation.id) is None:  # someone else's
+        return render_template("auth/invitation_invalid.html", reason="unknown"), 404
+    return render_template("auth/cohort_invitation.html", invitation=invitation)
+
+
+@bp.post("/cohort-invitations/<int:invitation_id>/<answer>")
+@login_required
+def answer_cohort_invitation(invitation_id: int, answer: str):
+    if answer not in ("accept", "decline"):
+        abort(404)
+    invitation = services.cohort_invitation_for(current_user, invitation_id) or abort(404)
+    cohort_name = invitation.cohort.name
+    services.answer_cohort_invitation(current_user, invitation, accept=answer == "accept")
+    try:
+        db.session.commit()
+    except IntegrityError:  # answered a moment ago in another tab
+        db.session.rollback()
+    flash(_("You are now in %(cohort)s.", cohort=cohort_name) if answer == "accept"
+          else _("You declined the invitation to %(cohort)s.", cohort=cohort_name), "success")
+    return redirect(url_for("core.home"))
 
 
 def _reset_account_key() -> str:

@@ -6,6 +6,7 @@ from functools import lru_cache
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from network.auth.models import Invitation, PasswordResetToken, Role, User, UserStatus
 from network.auth.passwords import hash_password, needs_rehash, verify_password
@@ -88,10 +89,7 @@ def create_user(
     )
     db.session.add(user)
     if cohort is not None:
-        membership_role = (
-            MembershipRole.COURSE_LEADER if role == Role.COURSE_LEADER else MembershipRole.PARTICIPANT
-        )
-        user.memberships.append(CohortMembership(cohort=cohort, role=membership_role))
+        user.memberships.append(CohortMembership(cohort=cohort, role=membership_role_for(role)))
     db.session.flush()
     return user
 
@@ -171,6 +169,73 @@ def accept_invitation(invitation: Invitation, *, name: str, password: str, langu
     )
     invitation.accepted_at = utcnow()
     return user
+
+
+# Invitations into a cohort for members who have an account already ------------
+
+def invite_member_to_cohort(
+    inviter: User | None, email: str, cohort: Cohort, role: Role, organisation: Organisation
+) -> tuple[Invitation, str] | None:
+    """An invitation into ``cohort`` for the member with this email, and its token to mail them;
+    None when there is nothing to mail. The member joins only by accepting it.
+
+    Callers answer alike whatever the email, and the invitation list must not tell either: an email
+    without an account gets an invitation row all the same (it reaches the person if they join the
+    network while it is open), only no mail; and ``organisation``, which the list shows, is the
+    caller's choice, never the account's (joining leaves the member's organisation as it is).
+    Members already in the cohort get nothing.
+    """
+    member = user_by_email(email)
+    if member is not None and any(m.cohort_id == cohort.id for m in member.memberships):
+        return None
+    invitation, token = create_invitation(inviter=inviter, email=email, role=role, organisation=organisation,
+                                          cohort=cohort)
+    return (invitation, token) if member is not None else None
+
+
+def send_cohort_invitation(invitation: Invitation, token: str, member: User) -> None:
+    """Mail an existing member the link to accept or decline joining a cohort, in their language."""
+    with force_locale(member.language or "sv"):
+        subject = _("Invitation to %(cohort)s in Växthuset Network", cohort=invitation.cohort.name)
+        body = render_template("mail/cohort_invitation.txt", invitation=invitation, link=invitation_link(token))
+    send_mail(invitation.email, subject, body)
+
+
+def cohort_invitations_stmt(member: User):
+    """The member's open invitations into cohorts, oldest first, with cohort and inviter loaded."""
+    now = utcnow()
+    return (
+        select(Invitation)
+        .where(Invitation.email == member.email, Invitation.cohort_id.is_not(None),
+               Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+               Invitation.declined_at.is_(None), Invitation.expires_at > now)
+        .options(joinedload(Invitation.cohort), joinedload(Invitation.invited_by))
+        .order_by(Invitation.created_at, Invitation.id)
+    )
+
+
+def cohort_invitation_for(member: User, invitation_id: int) -> Invitation | None:
+    """One of the member's open cohort invitations (None: the view answers 404)."""
+    return db.session.scalar(cohort_invitations_stmt(member).where(Invitation.id == invitation_id))
+
+
+def membership_role_for(role: Role) -> MembershipRole:
+    """The place in a cohort an invitation with ``role`` gives: course leaders lead, everyone else takes part."""
+    return MembershipRole.COURSE_LEADER if role == Role.COURSE_LEADER else MembershipRole.PARTICIPANT
+
+
+def answer_cohort_invitation(member: User, invitation: Invitation, accept: bool) -> None:
+    """The member joins the cohort (accept) or declines; either way the invitation is used up.
+    Joining never changes the member's role in the network: only administrators do that."""
+    now = utcnow()
+    if not accept:
+        invitation.declined_at = now
+    else:
+        invitation.accepted_at = now
+        if not any(m.cohort_id == invitation.cohort_id for m in member.memberships):
+            member.memberships.append(CohortMembership(cohort_id=invitation.cohort_id,
+                                                       role=membership_role_for(invitation.role)))
+    db.session.flush()
 
 
 def invitations_stmt(inviter: User | None = None):

@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from network.auth import services as accounts
 from network.auth.forms import LanguageForm
 from network.core import bp
 from network.extensions import db
@@ -19,7 +20,8 @@ def home():
     cohort_ids = [m.cohort_id for m in current_user.memberships]
     events = programme.upcoming_events(cohort_ids, local_today())
     counterparts = people.counterparts(current_user, {current_user.organisation_id})
-    return render_template("core/home.html", events=events, counterparts=counterparts)
+    invitations = db.session.scalars(accounts.cohort_invitations_stmt(current_user)).all()
+    return render_template("core/home.html", events=events, counterparts=counterparts, invitations=invitations)
 
 
 @bp.get("/healthz")

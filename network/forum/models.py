@@ -106,12 +106,27 @@ class Post(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Moderation: why a moderator hid the post (shown to its author).
     hidden_reason: Mapped[str | None] = mapped_column(Text)
+    # Moderation: an author's edit of an approved post in an approval-required theme waits here;
+    # everyone else keeps reading the approved text until a moderator approves the edit.
+    pending_body_source: Mapped[str | None] = mapped_column(Text)
+    pending_body_html: Mapped[str | None] = mapped_column(Text)
+    pending_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User | None] = relationship()
     revisions: Mapped[list["PostRevision"]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="PostRevision.id"
     )
+
+    @property
+    def has_pending_edit(self) -> bool:
+        """The author's edit awaits a moderator's approval."""
+        return self.pending_body_source is not None
+
+    @property
+    def is_erased(self) -> bool:
+        """Removed by its author and its text erased: only the tombstone is left."""
+        return self.status == PostStatus.DELETED_BY_AUTHOR and not self.body_source
 
 
 class PostRevision(db.Model):

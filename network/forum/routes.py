@@ -165,12 +165,14 @@ def watch_thread(thread_id: int, level: str):
 def edit_post(post_id: int):
     post = services.visible_post(current_user, post_id) or abort(404)
     require(permissions.can_edit_post(current_user, post))
-    form = EditPostForm(data=None if request.method == "POST" else {"body": post.body_source})
+    current = post.pending_body_source if post.has_pending_edit else post.body_source
+    form = EditPostForm(data=None if request.method == "POST" else {"body": current})
     if form.validate_on_submit():
-        services.edit_post(current_user, post, form.body.data)
+        held = services.author_edit(current_user, post, form.body.data)
         db.session.commit()
         send_immediate_emails()
-        flash(_("Your post is saved."), "success")
+        flash(_("Your edit is saved and waits for a moderator's approval. Until then others see the earlier text.")
+              if held else _("Your post is saved."), "success")
         return redirect(url_for("forum.thread", thread_id=post.thread_id, post=post.id))
     return render_template("forum/edit_post.html", form=form, post=post)
 

@@ -382,6 +382,29 @@ def _add_post(author: User, thread: Thread, body: str, *, opening: bool) -> Post
     return post
 
 
+def author_edit(author: User, post: Post, body: str) -> bool:
+    """The author's own edit: live at once, or held for a moderator's approval (True) where
+    moderation requires it, while everyone else keeps reading the approved text."""
+    from network.moderation.services import screen_edit  # moderation builds on the forum
+
+    if screen_edit(post, body):
+        return True
+    clear_pending_edit(post)
+    edit_post(author, post, body)
+    return False
+
+
+def pending_edit_html(post: Post, body: str) -> str:
+    """The sanitised HTML an edit of ``post`` would have (mentions linked as on publishing)."""
+    handles = {u.handle for u in users_by_handle(mentioned_handles(body))}
+    return render_post(body, handles | ({post.author.handle} if post.author else set()))
+
+
+def clear_pending_edit(post: Post) -> None:
+    """Forget an edit that awaited approval."""
+    post.pending_body_source = post.pending_body_html = post.pending_edited_at = None
+
+
 def edit_post(editor: User, post: Post, body: str) -> None:
     """Replace a post's text, keeping every version; newly mentioned members are notified."""
     if not post.revisions:
@@ -399,8 +422,23 @@ def edit_post(editor: User, post: Post, body: str) -> None:
 
 
 def delete_post(post: Post) -> None:
-    """Remove a post softly: it shows as removed by its author and leaves lists and search."""
+    """Remove a post at its author's wish: a tombstone stays in the thread, and the text and
+    every earlier version are erased, unless a moderator has an open case on the post (then
+    they are kept for the moderator until the case is closed)."""
+    from network.moderation.services import has_open_case  # moderation builds on the forum
+
     post.status = PostStatus.DELETED_BY_AUTHOR
+    clear_pending_edit(post)
+    if not has_open_case(post):
+        erase_text(post)
+    db.session.flush()
+
+
+def erase_text(post: Post) -> None:
+    """Erase the text of a post its author removed, with all its versions (the tombstone stays)."""
+    post.body_source = post.body_html = ""
+    clear_pending_edit(post)
+    post.revisions.clear()
     db.session.flush()
 
 

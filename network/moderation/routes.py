@@ -78,7 +78,8 @@ def post(post_id: int):
 def render_post(post, **bound):
     forms = {
         "dismiss": ReasonForm(prefix="dismiss"), "restore": ReasonForm(prefix="restore"),
-        "approve": ReasonForm(prefix="approve"), "hide": RequiredReasonForm(prefix="hide"),
+        "approve": ReasonForm(prefix="approve"), "approve_edit": ReasonForm(prefix="approve_edit"),
+        "reject_edit": ReasonForm(prefix="reject_edit"), "hide": RequiredReasonForm(prefix="hide"),
         "note": NoteForm(prefix="note"), "lock": ReasonForm(prefix="lock"), "pin": ReasonForm(prefix="pin"),
         "move": move_form(post.thread), "suspend": RequiredReasonForm(prefix="suspend"),
     }
@@ -118,6 +119,8 @@ POST_ACTIONS = {
     "restore": (ReasonForm, (PostStatus.HIDDEN,), services.restore_post),
     "approve": (ReasonForm, (PostStatus.PENDING,), services.approve_post),
     "hide": (RequiredReasonForm, (PostStatus.VISIBLE, PostStatus.PENDING), services.hide_post),
+    "approve_edit": (ReasonForm, (PostStatus.VISIBLE,), services.approve_edit),
+    "reject_edit": (ReasonForm, (PostStatus.VISIBLE,), services.reject_edit),
 }
 
 
@@ -132,6 +135,8 @@ def post_action(post_id: int, action: str):
         abort(400)
     if action == "dismiss" and not services.open_flags(post):
         abort(400)
+    if action.endswith("_edit") and not post.has_pending_edit:
+        abort(400)
     form = form_class(prefix=action)
     if not form.validate_on_submit():
         return render_post(post, **{action: form})
@@ -141,7 +146,7 @@ def post_action(post_id: int, action: str):
 
 ACTION_OF = {
     "dismiss": ActionKind.DISMISS_FLAGS, "restore": ActionKind.RESTORE_POST, "approve": ActionKind.APPROVE_POST,
-    "hide": ActionKind.HIDE_POST,
+    "hide": ActionKind.HIDE_POST, "approve_edit": ActionKind.APPROVE_POST, "reject_edit": ActionKind.EDIT_POST,
 }
 
 

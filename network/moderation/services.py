@@ -198,12 +198,21 @@ def flag_post(member: User, post: Post, reason: FlagReason, details: str = "") -
 
 
 def _resolve_flags(post: Post, resolution: FlagResolution) -> None:
-    """Close the post's open flags and tell each flagger it was handled."""
+    """Close the post's open flags and tell each flagger it was handled; a post its author
+    removed meanwhile loses its text now that the case is closed."""
     flags = open_flags(post)
     now = utcnow()
     for flag in flags:
         flag.resolved_at, flag.resolution = now, resolution
     notify([f.flagger for f in flags if f.flagger is not None], NoticeKind.FLAG_HANDLED, post)
+    if post.status == PostStatus.DELETED_BY_AUTHOR:
+        forum.erase_text(post)
+
+
+def has_open_case(post: Post) -> bool:
+    """A moderator has an open case on the post: it carries open flags."""
+    return db.session.scalar(select(Flag.id).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
+                             .limit(1)) is not None
 
 
 def auto_hidden(post: Post) -> bool:
@@ -214,7 +223,8 @@ def auto_hidden(post: Post) -> bool:
 # The queue ---------------------------------------------------------------------------------
 
 def queue_stmt(viewer: User) -> Select:
-    """Posts needing a moderator in threads the viewer moderates: flagged or pending, oldest first."""
+    """Posts needing a moderator in threads the viewer moderates: flagged, pending or with an edit
+    awaiting approval, oldest first."""
     first_flag = (
         select(Flag.post_id, func.min(Flag.created_at).label("first"))
         .where(Flag.resolved_at.is_(None)).group_by(Flag.post_id).subquery()
@@ -222,8 +232,9 @@ def queue_stmt(viewer: User) -> Select:
     return (
         select(Post).join(Post.thread).join(Thread.theme)
         .outerjoin(first_flag, first_flag.c.post_id == Post.id)
-        .where(moderated_threads(viewer),
-               or_(first_flag.c.post_id.is_not(None), Post.status == PostStatus.PENDING))
+        .where(moderated_threads(viewer), or_(
+            first_flag.c.post_id.is_not(None), Post.status == PostStatus.PENDING, Post.pending_body_source.is_not(None),
+        ))
         .options(contains_eager(Post.thread).contains_eager(Thread.theme),
                  contains_eager(Post.thread).joinedload(Thread.cohort),
                  joinedload(Post.author).joinedload(User.organisation))
@@ -296,6 +307,23 @@ def approve_post(moderator: User, post: Post, reason: str = "") -> None:
     record(moderator, ActionKind.APPROVE_POST, post=post, reason=reason)
 
 
+def approve_edit(moderator: User, post: Post, reason: str = "") -> None:
+    """Publish the author's edit that awaited approval (kept as a revision by its author)."""
+    body = post.pending_body_source
+    forum.clear_pending_edit(post)
+    forum.edit_post(post.author or moderator, post, body)
+    record(moderator, ActionKind.APPROVE_POST, post=post, reason=reason)
+
+
+def reject_edit(moderator: User, post: Post, reason: str = "") -> None:
+    """Discard the author's edit that awaited approval; the approved text stays and the author is told."""
+    forum.clear_pending_edit(post)
+    db.session.flush()
+    if post.author is not None:
+        notify([post.author], NoticeKind.MODERATION_NOTE, post, reason.strip())
+    record(moderator, ActionKind.EDIT_POST, post=post, reason=reason)
+
+
 def edit_post(moderator: User, post: Post, body: str, reason: str = "") -> None:
     """Change a post's text as a moderator; the change is kept as a revision by the moderator."""
     forum.edit_post(moderator, post, body)
@@ -358,14 +386,34 @@ def movable_themes(thread: Thread) -> list[Theme]:
 
 # Approval ------------------------------------------------------------------------------------
 
+def needs_approval(post: Post) -> bool:
+    """A participant's text in an approval-required theme waits for a moderator."""
+    author = post.author
+    return post.thread.theme.requires_approval and author is not None and author.role == Role.PARTICIPANT
+
+
 def screen_new_post(post: Post) -> None:
     """Hold a participant's new post in an approval-required theme and tell the moderators."""
-    author, thread = post.author, post.thread
-    if not thread.theme.requires_approval or author is None or author.role != Role.PARTICIPANT:
+    if not needs_approval(post):
         return
     post.status = PostStatus.PENDING
     db.session.flush()
-    notify(thread_moderators(thread), NoticeKind.AWAITING_APPROVAL, post)
+    notify(thread_moderators(post.thread), NoticeKind.AWAITING_APPROVAL, post)
+
+
+def screen_edit(post: Post, body: str) -> bool:
+    """Hold the author's edit of a published post in an approval-required theme (True when held):
+    the approved text stays visible until a moderator approves the edit."""
+    if post.status != PostStatus.VISIBLE or not needs_approval(post):
+        return False
+    first = not post.has_pending_edit
+    post.pending_body_source = body
+    post.pending_body_html = forum.pending_edit_html(post, body)
+    post.pending_edited_at = utcnow()
+    db.session.flush()
+    if first:
+        notify(thread_moderators(post.thread), NoticeKind.AWAITING_APPROVAL, post)
+    return True
 
 
 # Email ---------------------------------------------------------------------------------------

@@ -69,6 +69,8 @@ def cohort_with_people(cohort_id: int) -> Cohort | None:
             selectinload(Cohort.memberships)
             .joinedload(CohortMembership.user)
             .joinedload(User.organisation),
+            # Who may be removed depends on each member's places in cohorts.
+            selectinload(Cohort.memberships).joinedload(CohortMembership.user).selectinload(User.memberships),
         )
     )
     return db.session.scalar(stmt)
@@ -105,18 +107,6 @@ def membership(user: User, cohort: Cohort) -> CohortMembership | None:
             CohortMembership.user_id == user.id, CohortMembership.cohort_id == cohort.id
         )
     )
-
-
-def add_member(user: User, cohort: Cohort, role: MembershipRole) -> CohortMembership:
-    """Put the user in the cohort with ``role`` (updating the role if already there)."""
-    existing = membership(user, cohort)
-    if existing is not None:
-        existing.role = role
-        return existing
-    created = CohortMembership(user=user, cohort=cohort, role=role)
-    db.session.add(created)
-    db.session.flush()
-    return created
 
 
 def remove_member(user: User, cohort: Cohort) -> bool:

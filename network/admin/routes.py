@@ -147,12 +147,12 @@ def add_member(cohort_id: int):
 
 
 def _invite_existing(email: str, cohort: Cohort, role: Role, organisation: Organisation) -> None:
-    """Invite the member with this email (if any) into the cohort, mailing them after the commit."""
+    """Invite the member with this email (if any) into the cohort; the mail leaves after the commit."""
     invited = accounts.invite_member_to_cohort(current_user, email, cohort, role, organisation)
-    db.session.commit()
     if invited is not None:
         invitation, token = invited
         accounts.send_cohort_invitation(invitation, token, accounts.user_by_email(invitation.email))
+    db.session.commit()
 
 
 @bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")

@@ -195,10 +195,10 @@ def invite_member_to_cohort(
 
 def send_cohort_invitation(invitation: Invitation, token: str, member: User) -> None:
     """Mail an existing member the link to accept or decline joining a cohort, in their language."""
-    with force_locale(member.language or "sv"):
-        subject = _("Invitation to %(cohort)s in Växthuset Network", cohort=invitation.cohort.name)
-        body = render_template("mail/cohort_invitation.txt", invitation=invitation, link=invitation_link(token))
-    send_mail(invitation.email, subject, body)
+    send_localised(invitation.email, member.language, lambda: (
+        _("Invitation to %(cohort)s in Växthuset Network", cohort=invitation.cohort.name),
+        render_template("mail/cohort_invitation.txt", invitation=invitation, link=invitation_link(token)),
+    ))
 
 
 def cohort_invitations_stmt(member: User):

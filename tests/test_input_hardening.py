@@ -60,9 +60,10 @@ def world(app, make_user, cohort, organisation):
     leader = make_user(Role.COURSE_LEADER, cohort=cohort, email="ledare@example.org", name="Karin Ledare")
     admin = make_user(Role.ADMIN, cohort=cohort, email="admin@example.org", name="Birgitta Admin")
     theme = Theme(slug="test-fuzz", name_sv="Fuzztema", name_en="Fuzz theme", position=1)
+    other_theme = Theme(slug="test-fuzz-annat", name_sv="Annat tema", name_en="Other theme", position=2)  # to move to
     event = ProgrammeEvent(cohort=cohort, kind=EventKind.CONFERENCE, title="Konferens", place="Täby",
                            starts_on=local_today() + timedelta(days=3), ends_on=local_today() + timedelta(days=4))
-    db.session.add_all([theme, event])
+    db.session.add_all([theme, other_theme, event])
     db.session.flush()
     thread = forum.create_thread(leader, theme, "En tråd att svara i", "Första inlägget.")
     post = forum.create_reply(participant, thread, "Ett svar av deltagaren.")

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and initialised by the app factory."""
+from flask import has_request_context
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -8,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from network.inputs import query_int
 
 
 class Base(DeclarativeBase):
@@ -24,7 +27,17 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy whose ``paginate`` reads ``?page=`` within range (2^64 is page 1, not an overflow)
+    and never takes ``?per_page=`` from the URL."""
+
+    def paginate(self, select, *, page: int | None = None, per_page: int = 20, **options):
+        if page is None:
+            page = query_int("page", 1) if has_request_context() else 1
+        return super().paginate(select, page=page, per_page=per_page, **options)
+
+
+db = Database(model_class=Base)
 login = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from network.extensions import babel, csrf, db, limiter, login, migrate
+from network.inputs import register_converters
 from network.journal import keys as journal_keys
 from network.urls import base_url_adapter, mail_url
 
@@ -92,7 +93,8 @@ FEATURES = (
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount one blueprint per feature."""
+    """Mount one blueprint per feature, after the URL converters that bound every route's values."""
+    register_converters(app)
     for feature in FEATURES:
         importlib.import_module(f"network.{feature}.routes")  # attaches the views
         app.register_blueprint(importlib.import_module(f"network.{feature}").bp)

@@ -1,5 +1,5 @@
 """Time helpers: timezone-aware UTC in the database, Europe/Stockholm on screen."""
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
@@ -40,3 +40,8 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 def local_today() -> date:
     """Today's date in Stockholm, the programme's home."""
     return datetime.now(STOCKHOLM).date()
+
+
+def stockholm_midnight(day: date) -> datetime:
+    """The moment ``day`` begins in Stockholm (date filters start and end there)."""
+    return datetime.combine(day, time(), tzinfo=STOCKHOLM)

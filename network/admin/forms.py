@@ -1,11 +1,11 @@
 """Administration forms: validation only; choices are filled in by the views."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from network.auth.forms import LANGUAGE_CHOICES
 from network.auth.models import Role, UserStatus
+from network.forms import Form
 from network.labels import choices
 from network.programme.models import EventKind, MembershipRole, OrganisationKind
 
@@ -22,7 +22,7 @@ def ends_after_start(form, field) -> None:
         raise ValidationError(_l("The end date must be on or after the start date."))
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=ORGANISATION_KINDS)
     municipality = StringField(
@@ -31,7 +31,7 @@ class OrganisationForm(FlaskForm):
     )
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=120)],
         description=_l('For example "Växthuset 2013".'),
@@ -41,7 +41,7 @@ class CohortForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     kind = SelectField(_l("Kind"), choices=EVENT_KINDS)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     place = StringField(_l("Place"), validators=[DataRequired(), Length(max=200)])
@@ -49,21 +49,21 @@ class EventForm(FlaskForm):
     ends_on = DateField(_l("End date"), validators=[DataRequired(), ends_after_start])
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     email = EmailField(
         _l("Member's email"), validators=[DataRequired(), Email(message=_l("Enter a valid email address.")), Length(max=254)]
     )
     role = SelectField(_l("Role in the cohort"), choices=MEMBERSHIP_ROLES)
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=ROLES)
     organisation_id = SelectField(_l("Organisation"), coerce=int, choices=[])
     status = SelectField(_l("Status"), choices=STATUSES)
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     email = EmailField(
         _l("Email"), validators=[DataRequired(), Email(message=_l("Enter a valid email address.")), Length(max=254)]
     )

@@ -1,5 +1,5 @@
 """Administration views. Admins manage everything; course leaders their own cohorts."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,7 @@ from network.auth import services as accounts
 from network.auth.models import Invitation, Role, User, UserStatus
 from network.labels import label
 from network.extensions import db
+from network.inputs import query_text
 from network.people import services as people
 from network.permissions import require
 from network.programme import services as programme
@@ -210,7 +211,7 @@ def delete_event(event_id: int):
 @bp.get("/users")
 def users():
     require(permissions.can_manage_programme(current_user))
-    query = request.args.get("q", "")[:200]
+    query = query_text("q")
     page = db.paginate(services.users_stmt(query), per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("admin/users.html", page=page, query=query)
 

@@ -1,11 +1,11 @@
 """Account forms: validation only, no saving."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from network.auth.passwords import MAX_LENGTH, MIN_LENGTH, is_common
+from network.forms import Form
 
 LANGUAGE_CHOICES = [SelectChoice("sv", "Svenska", {"lang": "sv"}), SelectChoice("en", "English", {"lang": "en"})]
 
@@ -43,7 +43,7 @@ def new_password_fields():
     return password, confirm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(max=1024)],
@@ -52,7 +52,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class InvitationAcceptForm(FlaskForm):
+class InvitationAcceptForm(Form):
     name = StringField(
         _l("Your name"), validators=[DataRequired(), Length(max=120)],
         render_kw={"autocomplete": "name"},
@@ -61,15 +61,15 @@ class InvitationAcceptForm(FlaskForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="sv")
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(Form):
     email = email_field()
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password, password_confirm = new_password_fields()
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=120)], render_kw={"autocomplete": "name"}
     )
@@ -81,7 +81,7 @@ class AccountForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
@@ -89,5 +89,5 @@ class PasswordChangeForm(FlaskForm):
     password, password_confirm = new_password_fields()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)

@@ -1,10 +1,10 @@
 """Discussion forms: validation only, no saving."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from network.forms import Form
 from network.forum.models import EmailFrequency
 from network.forum.services import MAX_POST_LENGTH
 
@@ -21,21 +21,21 @@ def body_field(label):
     )
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=200)])
     body = body_field(_l("Your post"))
     scope = SelectField(_l("Who may read it"), choices=[], default="network")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = body_field(_l("Your reply"))
 
 
-class EditPostForm(FlaskForm):
+class EditPostForm(Form):
     body = body_field(_l("Text"))
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(Form):
     name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
     description_sv = TextAreaField(_l("Description in Swedish"), validators=[Optional(), Length(max=2000)])
@@ -50,11 +50,11 @@ FREQUENCY_CHOICES = [
 ]
 
 
-class EmailPreferenceForm(FlaskForm):
+class EmailPreferenceForm(Form):
     frequency = SelectField(_l("Email me about notifications"), choices=FREQUENCY_CHOICES)
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False  # a GET form: nothing changes
 

@@ -13,6 +13,7 @@ from network.forum import bp, services
 from network.forum.digests import send_notification_emails, user_for_unsubscribe
 from network.forum.forms import EditPostForm, EmailPreferenceForm, ReplyForm, SearchForm, ThemeForm, ThreadForm
 from network.forum.models import EmailFrequency, Theme, WatchLevel
+from network.inputs import query_int
 from network.permissions import require
 from network.timeutil import utcnow
 
@@ -119,9 +120,9 @@ def thread(thread_id: int):
             db.session.commit()
             send_immediate_emails()
             return redirect(url_for("forum.thread", thread_id=thread.id, post=post.id))
-    number = request.args.get("page", type=int)
+    number = query_int("page")
     if request.method == "GET" and number is None:
-        target = request.args.get("post", type=int) or services.first_unread_post_id(current_user, thread)
+        target = query_int("post") or services.first_unread_post_id(current_user, thread)
         if target:
             page_number = services.page_of_post(current_user, thread, target, per_page())
             return redirect(url_for("forum.thread", thread_id=thread.id, page=page_number, _anchor=f"post-{target}"))
@@ -133,7 +134,7 @@ def thread(thread_id: int):
 def _render_thread(thread, form: ReplyForm, number: int):
     page = db.paginate(services.thread_posts_stmt(current_user, thread), page=number, per_page=per_page(),
                        error_out=False)
-    quoted = request.args.get("quote", type=int)
+    quoted = query_int("quote")
     if quoted and request.method == "GET":
         post = services.visible_post(current_user, quoted)
         if post is not None and post.thread_id == thread.id and post.status.value == "visible":

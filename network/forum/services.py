@@ -6,7 +6,7 @@ moderation extends that one function.
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     ColumnElement, Integer, Select, and_, bindparam, column, func, literal_column, or_, select, table,
@@ -24,7 +24,7 @@ from network.moderation.visibility import moderated_posts, shown_threads
 from network.permissions import can_see_thread, is_admin
 from network.programme.models import Cohort, CohortMembership
 from network.text import render_markdown
-from network.timeutil import STOCKHOLM, utcnow
+from network.timeutil import stockholm_midnight, utcnow
 
 MAX_POST_LENGTH = 20_000
 DUPLICATE_WINDOW = timedelta(seconds=60)
@@ -691,14 +691,10 @@ def search_stmt(viewer: User, query: SearchQuery) -> Select | None:
         handle = query.author.strip().lstrip("@").lower()
         stmt = stmt.where(Post.author_id.in_(select(User.id).where(User.handle == handle)))
     if query.date_from:
-        stmt = stmt.where(Post.created_at >= _stockholm_midnight(query.date_from))
+        stmt = stmt.where(Post.created_at >= stockholm_midnight(query.date_from))
     if query.date_to:
-        stmt = stmt.where(Post.created_at < _stockholm_midnight(query.date_to + timedelta(days=1)))
+        stmt = stmt.where(Post.created_at < stockholm_midnight(query.date_to + timedelta(days=1)))
     return stmt
-
-
-def _stockholm_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=STOCKHOLM)
 
 
 def _dialect() -> str:

@@ -1,11 +1,12 @@
 """Journal forms: validation only; the views fill in the choices."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from network.forms import Form
 from network.forum.services import MAX_POST_LENGTH
+from network.inputs import parse_date
 from network.journal.models import ProgrammeAim, PromptTiming
 from network.journal.services import MAX_TAGS, invalid_tags, parse_tags
 from network.labels import choices
@@ -25,6 +26,12 @@ def valid_tags(form, field) -> None:
                                  tags=", ".join(bad)))
 
 
+def valid_month(form, field) -> None:
+    """A month as YYYY-MM, within the dates the site handles."""
+    if parse_date(f"{field.data}-01") is None:
+        raise ValidationError(_l("Choose a month from the list."))
+
+
 def theme_id(value) -> int:
     """A submitted theme id; anything else becomes 0, which no theme has (and ``offered_themes`` refuses)."""
     try:
@@ -40,7 +47,7 @@ def offered_themes(form, field) -> None:
         raise ValidationError(_l("Choose among the discussion themes listed. Archived themes cannot be linked anew."))
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     entry_date = DateField(_l("Date"), validators=[DataRequired()])
     body = TextAreaField(
@@ -58,7 +65,7 @@ class EntryForm(FlaskForm):
     is_draft = BooleanField(_l("Save as draft"))
 
 
-class PromptForm(FlaskForm):
+class PromptForm(Form):
     cohort_id = SelectField(_l("Cohort"), coerce=int, choices=[])
     event_id = SelectField(_l("Programme event"), coerce=int, choices=[],
                            description=_l("Leave empty to offer the prompt all year."))
@@ -75,17 +82,17 @@ class PromptForm(FlaskForm):
         self.aim.choices = [empty] + choices(ProgrammeAim)
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """Search words and filters, sent by POST so they never appear in a URL or an access log."""
 
     q = StringField(validators=[Optional(), Length(max=200)])
     tag = StringField(validators=[Optional(), Length(max=40)])
     event = IntegerField(validators=[Optional()])
     theme = IntegerField(validators=[Optional()])
-    month = StringField(validators=[Optional(), Regexp(r"^\d{4}-(0[1-9]|1[0-2])$")])
+    month = StringField(validators=[Optional(), valid_month])
 
 
-class ShareForm(FlaskForm):
+class ShareForm(Form):
     """An excerpt of an entry to publish in the forum: previewed first, then confirmed."""
 
     excerpt = TextAreaField(

@@ -1,6 +1,5 @@
 """The journal's pages. Every entry is loaded through its author: anyone else gets 404."""
 import io
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import format_date, get_locale
@@ -13,6 +12,7 @@ from network.extensions import db, login
 from network.journal import bp, services
 from network.forum.routes import send_immediate_emails
 from network.forum.services import ThreadLocked, cohorts_for_new_thread, visible_thread
+from network.inputs import parse_date, query_int, query_text
 from network.journal.forms import EntryForm, FilterForm, PromptForm, ShareForm
 from network.journal.models import JournalPrompt, ProgrammeAim, PromptTiming
 from network.permissions import require
@@ -49,7 +49,7 @@ def read_filters() -> services.Filters:
     saved = session.get(FILTERS) or {}
     if saved.get("user") != current_user.id:
         return services.Filters()
-    month = date.fromisoformat(saved["month"] + "-01") if saved.get("month") else None
+    month = parse_date(saved.get("month", "") + "-01")
     return services.Filters(tag=saved.get("tag", ""), event_id=saved.get("event"), month=month, q=saved.get("q", ""),
                             theme_id=saved.get("theme"))
 
@@ -68,7 +68,7 @@ def filter_entries():
 def index():
     filters = read_filters()
     themes = services.themes_by_id()
-    page = services.journal_page(current_user, filters, request.args.get("page", 1, type=int),
+    page = services.journal_page(current_user, filters, query_int("page", 1),
                                  current_app.config["PER_PAGE"], themes)
     return render_template("journal/index.html", page=page, filters=filters, themes=list(themes.values()),
                            events=services.member_events(current_user), months=services.entry_months(current_user))
@@ -104,7 +104,7 @@ def new():
     theme_choices(form, [])
     if request.method == "GET":
         form.entry_date.data = local_today()
-        form.prompt.data = request.args.get("prompt", "")
+        form.prompt.data = query_text("prompt")
         if nearest and services.is_event_prompt(form.prompt.data):
             form.event_id.data = nearest.id
     prompt_text = services.resolve_prompt(current_user, form.prompt.data, language) or ""

@@ -16,6 +16,7 @@ from network.auth.models import User
 from network.extensions import db
 from network.forum import services as forum
 from network.forum.models import Post, Theme, Thread
+from network.inputs import parse_int
 from network.journal.keys import EntryUnreadable, keyring
 from network.journal.models import JournalEntry, JournalPrompt, PromptTiming
 from network.journal.prompts import AIM_PROMPTS, DEFAULT_PROMPTS, EVENT_PROMPTS
@@ -321,8 +322,9 @@ def resolve_prompt(user: User, key: str, language: str) -> str | None:
     kind, _, ident = (key or "").partition(":")
     if kind == "default" and ident in DEFAULT_PROMPTS:
         return str(DEFAULT_PROMPTS[ident].text)
-    if kind == "cohort" and ident.isdigit():
-        prompt = db.session.get(JournalPrompt, int(ident))
+    prompt_id = parse_int(ident) if kind == "cohort" else None
+    if prompt_id is not None:
+        prompt = db.session.get(JournalPrompt, prompt_id)
         if prompt is not None and prompt.cohort_id in {m.cohort_id for m in user.memberships}:
             return prompt.text(language)
     return None

@@ -1,10 +1,10 @@
 """Moderation forms: validation only, no saving."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from network.forms import Form
 from network.forum.forms import body_field
 from network.moderation.models import ActionKind, FlagReason
 
@@ -39,7 +39,7 @@ ACTION_LABELS = {
 MAX_REASON = 2000
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     reason = RadioField(_l("Why should a moderator look at this post?"),
                         choices=[SelectChoice(k.value, v) for k, v in FLAG_REASONS.items()],
                         validators=[DataRequired(message=_l("Choose a reason."))])
@@ -52,14 +52,14 @@ class FlagForm(FlaskForm):
             raise ValidationError(_l("Describe the problem when you choose “Other”."))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """An action that may carry a reason (dismiss, restore, approve, lock, pin)."""
 
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=MAX_REASON)],
                            render_kw={"rows": 2})
 
 
-class RequiredReasonForm(FlaskForm):
+class RequiredReasonForm(Form):
     """An action that needs a reason (hide, suspend, reactivate)."""
 
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Give a reason.")),
@@ -67,25 +67,25 @@ class RequiredReasonForm(FlaskForm):
                            render_kw={"rows": 2})
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     message = TextAreaField(_l("Note to the author"), validators=[DataRequired(message=_l("Write the note.")),
                                                                 Length(max=MAX_REASON)],
                             render_kw={"rows": 3})
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     theme = SelectField(_l("Move to theme"), choices=[], validators=[DataRequired()])
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=MAX_REASON)],
                            render_kw={"rows": 2})
 
 
-class ModeratorEditForm(FlaskForm):
+class ModeratorEditForm(Form):
     body = body_field(_l("Text"))
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=MAX_REASON)],
                            render_kw={"rows": 2})
 
 
-class LogFilterForm(FlaskForm):
+class LogFilterForm(Form):
     moderator = SelectField(_l("Moderator"), choices=[], validators=[Optional()])
     action = SelectField(_l("Action"), choices=[], validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])

@@ -13,6 +13,7 @@ from network.auth.models import User
 from network.extensions import db
 from network.forum import services as forum
 from network.forum.models import PostStatus
+from network.inputs import query_int
 from network.moderation import bp, services
 from network.moderation.forms import (
     ACTION_LABELS, FLAG_REASONS, FlagForm, LogFilterForm, ModeratorEditForm, MoveForm, NoteForm, ReasonForm,
@@ -187,7 +188,7 @@ THREAD_ACTIONS = {
 
 
 def thread_redirect(thread):
-    post_id = request.args.get("post", type=int)
+    post_id = query_int("post")
     if post_id:
         return redirect(url_for("moderation.post", post_id=post_id))
     return redirect(url_for("forum.thread", thread_id=thread.id, page=1))
@@ -237,7 +238,7 @@ def member_action(user_id: int, action: str):
     require(permissions.can_suspend(current_user, member))
     form = RequiredReasonForm(prefix="suspend")
     if not form.validate_on_submit():
-        post_id = request.args.get("post", type=int)
+        post_id = query_int("post")
         post = services.moderated_post(current_user, post_id) if post_id else None
         if post is None:
             abort(400)
@@ -250,7 +251,7 @@ def member_action(user_id: int, action: str):
         message = _("%(name)s can log in again.", name=member.name)
     db.session.commit()
     flash(message, "success")
-    post_id = request.args.get("post", type=int)
+    post_id = query_int("post")
     return redirect(url_for("moderation.post", post_id=post_id) if post_id else url_for("moderation.log"))
 
 

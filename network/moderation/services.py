@@ -4,7 +4,7 @@ Functions flush, never commit; the view commits once. Every moderation action wr
 exactly one ``ModerationAction`` through ``record``.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from flask import current_app, render_template
@@ -24,7 +24,7 @@ from network.moderation.visibility import led_cohort_ids, moderated_threads
 from network.permissions import can_moderate_thread, is_admin
 from network.programme.models import CohortMembership, MembershipRole
 from network.mail import send_localised
-from network.timeutil import STOCKHOLM, utcnow
+from network.timeutil import stockholm_midnight, utcnow
 from network.urls import mail_url
 
 DEFAULT_FLAG_THRESHOLD = 3
@@ -62,10 +62,6 @@ class LogFilter:
     date_to: date | None = None
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=STOCKHOLM)
-
-
 def log_stmt(viewer: User, chosen: LogFilter) -> Select:
     """Audit entries the viewer may read, newest first: all for admins; course leaders' scope otherwise."""
     stmt = select(ModerationAction).options(
@@ -79,9 +75,9 @@ def log_stmt(viewer: User, chosen: LogFilter) -> Select:
     if chosen.action:
         stmt = stmt.where(ModerationAction.action == chosen.action)
     if chosen.date_from:
-        stmt = stmt.where(ModerationAction.created_at >= _midnight(chosen.date_from))
+        stmt = stmt.where(ModerationAction.created_at >= stockholm_midnight(chosen.date_from))
     if chosen.date_to:
-        stmt = stmt.where(ModerationAction.created_at < _midnight(chosen.date_to + timedelta(days=1)))
+        stmt = stmt.where(ModerationAction.created_at < stockholm_midnight(chosen.date_to + timedelta(days=1)))
     return stmt
 
 

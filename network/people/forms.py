@@ -1,12 +1,12 @@
 """Profile forms: validation only, no saving."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import URLField
 from wtforms.validators import Length, Optional, Regexp, URL, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from network.forms import Form
 from network.labels import choices
 from network.people.models import Area, Visibility
 from network.people.services import parse_keywords
@@ -32,7 +32,7 @@ def valid_keywords(form, field) -> None:
         raise ValidationError(_l("Each keyword may be at most %(n)d characters long.", n=MAX_KEYWORD_LENGTH))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     # Field names are kept stable for integrations: title, phone, email_visibility,
     # phone_visibility, in_directory.
     title = StringField(_l("Job title"), validators=[Optional(), Length(max=120)],
@@ -59,7 +59,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class AvatarForm(FlaskForm):
+class AvatarForm(Form):
     avatar = FileField(_l("Profile picture"), validators=[FileRequired(_l("Choose a picture to upload."))],
                        description=_l("JPEG, PNG or WebP, at most 5 MB. It is cropped to a square."),
                        render_kw={"accept": "image/jpeg,image/png,image/webp"})

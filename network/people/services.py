@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from network.auth.models import Role, User, UserStatus
 from network.extensions import db
+from network.inputs import clean_line, parse_int
 from network.labels import LABELS
 from network.people.models import Area, Avatar, Profile, ProfileArea, ProfileKeyword, Visibility
 from network.programme.models import Cohort, CohortMembership, MembershipRole, Organisation, OrganisationKind
@@ -233,12 +234,12 @@ class DirectoryQuery:
 
 
 def _int_or_none(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return parse_int(raw, minimum=1)
 
 
 def parse_directory_query(args, options: DirectoryOptions) -> DirectoryQuery:
     """Read the search from URL arguments, ignoring (and naming) values that match nothing."""
-    query = DirectoryQuery(q=args.get("q", "").strip()[:200])
+    query = DirectoryQuery(q=clean_line(args.get("q", ""))[:200])
     checks = {
         "organisation": lambda v: _known(_int_or_none(v), {o.id for o in options.organisations}),
         "kind": lambda v: _known(v, {k.value for k in OrganisationKind}, OrganisationKind),
@@ -263,7 +264,7 @@ def parse_directory_query(args, options: DirectoryOptions) -> DirectoryQuery:
 
 def page_number(args) -> int:
     """The page asked for in the URL; 1 when missing or not a number."""
-    return max(_int_or_none(args.get("page", "").strip()) or 1, 1)
+    return _int_or_none(args.get("page", "")) or 1
 
 
 def _known(value, allowed: set, convert=None):

@@ -494,7 +494,7 @@ def normalise_avatar(data: bytes, filename: str) -> bytes:
 
 
 def _too_many_pixels():
-    return _l("The picture is too large: use at most %(megapixels)d megapixels and %(side)d pixels per side.",
+    return _l("The picture has too many pixels: at most %(megapixels)d megapixels and %(side)d pixels per side.",
               megapixels=AVATAR_MAX_PIXELS // 1_000_000, side=AVATAR_MAX_SIDE)
 
 

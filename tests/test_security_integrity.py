@@ -162,10 +162,17 @@ def test_identical_new_threads_at_once_open_one(app, participant, discussion):
     assert db.session.scalar(select(func.count(Thread.id)).where(Thread.title == "Dubbel")) == 1
 
 
-def test_one_invitation_accepted_twice_at_once_makes_one_account(app, admin, organisation):
+def test_one_invitation_accepted_twice_at_once_makes_one_account(app, admin, organisation, monkeypatch):
     _, token = accounts.create_invitation(inviter=admin, email="ny@example.org", role=Role.PARTICIPANT,
                                           organisation=organisation, cohort=None)
     db.session.commit()
+    real_create_user = accounts.create_user
+
+    def slow_create_user(**values):  # widen the gap between checking the invitation and using it up
+        time.sleep(0.3)
+        return real_create_user(**values)
+
+    monkeypatch.setattr(accounts, "create_user", slow_create_user)
 
     def accept(client):
         return client.post(f"/invitations/{token}", data={"name": "Nils Nyman", "password": PASSWORD,

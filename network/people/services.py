@@ -529,6 +529,8 @@ def _shrunk(image: Image.Image) -> Image.Image:
     factor = min(image.size) // (2 * AVATAR_SIZE)
     if factor < 2:
         return image
+    if image.mode not in ("RGB", "RGBA", "L", "LA", "CMYK"):  # palette or 16-bit: average colours, not indices
+        image = image.convert("RGBA")
     reduced = image.reduce(factor)
     reduced.info = dict(image.info)  # holds the EXIF block that exif_transpose reads
     return reduced

@@ -27,10 +27,10 @@ from network.journal.models import JournalEntry
 from network.people.models import Avatar
 
 
-def login_as(client, user) -> None:
+def login_as(client, identity: str) -> None:
+    """Log in as the member whose ``User.get_id()`` is ``identity`` (a string: safe to pass to threads)."""
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
+        session["_user_id"], session["_fresh"] = identity, True
 
 
 # Avatars --------------------------------------------------------------------------------------
@@ -57,7 +57,7 @@ def upload(client, data: bytes, filename: str):
 def test_avatar_over_16_megapixels_or_8000_pixels_a_side_is_refused_before_decoding(client, participant, width, height):
     bomb = png_bomb(width, height)
     assert len(bomb) < 200_000  # what an attacker uploads
-    login_as(client, participant)
+    login_as(client, participant.get_id())
     started = time.perf_counter()
     response = upload(client, bomb, "me.png")
     assert time.perf_counter() - started < 1.0  # the header alone decides (the 40 MP bomb used to take 8 s)
@@ -69,14 +69,14 @@ def test_avatar_over_16_megapixels_or_8000_pixels_a_side_is_refused_before_decod
 def test_the_refusal_is_in_the_members_language(client, participant):
     participant.language = "en"
     db.session.commit()
-    login_as(client, participant)
+    login_as(client, participant.get_id())
     response = upload(client, png_bomb(1, 40_000_000), "me.png")
     assert response.status_code == 400
     assert "The picture has too many pixels: at most 16 megapixels and 8000 pixels per side." in page_text(response)
 
 
 def test_a_16_megapixel_picture_is_still_accepted(client, participant):
-    login_as(client, participant)
+    login_as(client, participant.get_id())
     assert upload(client, png_bomb(4000, 4000), "me.png").status_code == 302
     stored = Image.open(io.BytesIO(db.session.get(Avatar, participant.id).image))
     assert stored.size == (256, 256)
@@ -93,7 +93,7 @@ def test_a_large_jpeg_is_decoded_at_reduced_scale(client, participant, monkeypat
         return real_load(image)
 
     monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", load)
-    login_as(client, participant)
+    login_as(client, participant.get_id())
     assert upload(client, photo.getvalue(), "me.jpg").status_code == 302
     assert decoded_sizes and max(max(size) for size in decoded_sizes) <= 1000  # 1/4 scale, never 12 MP
 
@@ -133,8 +133,7 @@ def test_eight_identical_replies_at_once_store_one(app, participant, discussion)
     identity, thread_id = participant.get_id(), thread.id
 
     def reply(client):
-        with client.session_transaction() as session:
-            session["_user_id"], session["_fresh"] = identity, True
+        login_as(client, identity)
         response = client.post(f"/threads/{thread_id}", data={"body": "Samma svar"})
         return response.status_code, response.location, page_text(client.get(response.location, follow_redirects=True))
 
@@ -152,8 +151,7 @@ def test_identical_new_threads_at_once_open_one(app, participant, discussion):
     identity, slug = participant.get_id(), theme.slug
 
     def open_thread(client):
-        with client.session_transaction() as session:
-            session["_user_id"], session["_fresh"] = identity, True
+        login_as(client, identity)
         return client.post(f"/themes/{slug}/new", data={"title": "Dubbel", "body": "Klick", "scope": "network"})
 
     responses = at_once(app, 4, open_thread)

@@ -33,10 +33,19 @@ BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
 LANGUAGES = ("sv", "en")
 
 RATELIMIT_ENABLED = True
+# Counters live in this process only: with several gunicorn workers set a shared store,
+# e.g. NETWORK_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 (the app warns otherwise).
 RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_KEY_PREFIX = "vaxthuset"
 RATELIMIT_HEADERS_ENABLED = True
 LOGIN_LIMIT_PER_IP = "20 per 5 minutes"
-LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+# Failed log-ins to one account from one address: stops guessing from there, and a stranger
+# elsewhere cannot lock the owner out.
+LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "5 per 5 minutes"
+# Failed log-ins to one account from anywhere: a ceiling that only slows distributed guessing.
+LOGIN_LIMIT_PER_ACCOUNT = "100 per hour"
+# Checks of the current password by a logged-in member (password and email changes).
+PASSWORD_CHECK_LIMIT = "10 per 15 minutes"
 PASSWORD_RESET_LIMIT_PER_IP = "10 per hour"
 PASSWORD_RESET_LIMIT_PER_ACCOUNT = "3 per hour"
 

@@ -18,5 +18,5 @@ from network.forum.models import (  # noqa: F401
     Thread,
     ThreadWatch,
 )
-from network.journal.models import JournalEntry, JournalPrompt  # noqa: F401
+from network.journal.models import JournalEntry, JournalFilter, JournalPrompt  # noqa: F401
 from network.moderation.models import Flag, ModerationAction, ModerationNotice  # noqa: F401

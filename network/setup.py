@@ -1,6 +1,9 @@
 """The factory's wiring steps: extensions, blueprints, error pages, hooks, commands."""
 import importlib
+import os
+import shlex
 import sqlite3
+import sys
 import traceback
 from pathlib import Path
 
@@ -36,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    warn_if_limits_not_shared(app)
     babel.init_app(app, locale_selector=select_locale)
     login.init_app(app)
     journal_keys.init_app(app)  # refuses to start when stored entries' key is missing
@@ -54,6 +58,36 @@ def register_proxy_fix(app: Flask) -> None:
     x_host = int(config.get("PROXY_FIX_X_HOST") or 0)
     if x_for or x_proto or x_host:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto, x_host=x_host)
+
+
+def warn_if_limits_not_shared(app: Flask) -> None:
+    """Warn when several gunicorn workers each count rate limits in their own memory."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    workers = gunicorn_workers()
+    if app.config["RATELIMIT_ENABLED"] and storage.startswith("memory://") and workers > 1:
+        app.logger.warning(
+            "Rate limits are counted per worker: %d gunicorn workers multiply every limit by %d. "
+            "Set NETWORK_RATELIMIT_STORAGE_URI=redis://... to share the counters.", workers, workers,
+        )
+
+
+def gunicorn_workers() -> int:
+    """How many workers gunicorn runs us in (1 when not under gunicorn).
+
+    The gunicorn master exports SERVER_SOFTWARE before it loads the app or forks; the worker
+    count comes from the same sources gunicorn reads: GUNICORN_CMD_ARGS, the command line,
+    and WEB_CONCURRENCY as the default.
+    """
+    if not os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
+        return 1
+    from gunicorn.config import Config
+
+    config = Config()
+    parser = config.parser()
+    arguments = shlex.split(os.environ.get("GUNICORN_CMD_ARGS", "")) + sys.argv[1:]
+    known, _unknown = parser.parse_known_args(arguments)
+    workers = getattr(known, "workers", None)
+    return int(workers) if workers else config.workers
 
 
 @event.listens_for(Engine, "connect")
@@ -180,6 +214,8 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config["HTTPS"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            keep_private(response)
         return response
 
     @app.context_processor
@@ -190,6 +226,16 @@ def register_request_hooks(app: Flask) -> None:
         label=label, role_label=label, field_attrs=field_attrs, mail_url=mail_url,
         format_date=format_date, format_datetime=format_datetime, get_locale=get_locale,
     )
+
+
+def keep_private(response) -> None:
+    """A member's pages are for them alone: no shared cache, no copy on disk.
+
+    A view that already chose private caching (the versioned avatar) or no-store keeps its choice.
+    """
+    chosen = response.headers.get("Cache-Control", "")
+    if "private" not in chosen and "no-store" not in chosen:
+        response.headers["Cache-Control"] = "private, no-store"
 
 
 # Main navigation in order; an entry shows once its feature's view exists.

@@ -3,8 +3,10 @@ import hmac
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
+from limits import parse as parse_limit
 
 from network.auth import bp, services
 from network.auth.forms import (
@@ -40,13 +42,40 @@ def _account_key() -> str:
     return "account:" + _email_key()
 
 
+def _account_address_key() -> str:
+    return f"{_account_key()}:from:{get_remote_address()}"
+
+
 def _login_failed(response) -> bool:
     # Only failed attempts count against the account: a success redirects.
     return response.status_code != 302
 
 
+def start_session(user, remember: bool = False) -> None:
+    """Log ``user`` in on a new session: nothing from before (the CSRF secret included) carries over."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def current_password_ok(password: str | None) -> bool:
+    """Whether ``password`` is the member's current one; every check counts towards PASSWORD_CHECK_LIMIT.
+
+    Past the limit the member gets 429, so a stolen session cannot guess the password.
+    """
+    if limiter.enabled:
+        limit = parse_limit(current_app.config["PASSWORD_CHECK_LIMIT"])
+        if not limiter.limiter.hit(limit, current_app.config["RATELIMIT_KEY_PREFIX"], "password-check",
+                                   str(current_user.id)):
+            abort(429)
+    return verify_password(current_user.password_hash, password or "")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"], key_func=_account_address_key,
+    methods=["POST"], deduct_when=_login_failed,
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
     methods=["POST"], deduct_when=_login_failed,
@@ -60,7 +89,7 @@ def login():
         if user is not None and user.status == UserStatus.SUSPENDED:
             flash(_("This account is suspended. Contact a course leader or an administrator."), "error")
         elif user is not None:
-            login_user(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("core.home"))
         else:
@@ -70,10 +99,15 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    language = None
     if current_user.is_authenticated:
+        language = current_user.language
         current_user.rotate_session_token()
         db.session.commit()
-    logout_user()
+    session.clear()
+    logout_user()  # after clear(): it asks for the remember-me cookie to be deleted too
+    if language:
+        session["language"] = language  # the pages after log-out stay in the member's language
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -95,11 +129,15 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         if current_user.is_authenticated:
             logout_user()
-        user = services.accept_invitation(
-            invitation, name=form.name.data, password=form.password.data, language=form.language.data
-        )
+        try:
+            user = services.accept_invitation(
+                invitation, name=form.name.data, password=form.password.data, language=form.language.data
+            )
+        except services.InvitationUsed:
+            db.session.rollback()
+            return render_template("auth/invitation_invalid.html", reason="used"), 410
         db.session.commit()
-        login_user(user)
+        start_session(user)
         flash(_("Welcome to Växthuset Network, %(name)s!", name=user.name), "success")
         return redirect(url_for("core.home"))
     return render_template("auth/invitation_accept.html", form=form, invitation=invitation)
@@ -184,15 +222,16 @@ def account():
 
 
 def _account_change_allowed(form: AccountForm) -> bool:
-    """Email changes need a free address and the current password."""
+    """Email changes need the current password, then a free address (checked in that order, so no
+    one without the password learns which addresses have accounts)."""
     new_email = services.normalise_email(form.email.data)
     if new_email == current_user.email:
         return True
+    if not current_password_ok(form.current_password.data):
+        form.current_password.errors.append(_("Enter your current password to change your email address."))
+        return False
     if services.email_taken(new_email, except_user=current_user):
         form.email.errors.append(_("Another account already uses this email address."))
-        return False
-    if not verify_password(current_user.password_hash, form.current_password.data or ""):
-        form.current_password.errors.append(_("Enter your current password to change your email address."))
         return False
     return True
 
@@ -203,7 +242,7 @@ def change_password():
     form = AccountForm(obj=current_user, formdata=None)
     password_form = PasswordChangeForm(prefix="pw")
     if password_form.validate_on_submit():
-        if verify_password(current_user.password_hash, password_form.current_password.data):
+        if current_password_ok(password_form.current_password.data):
             services.set_password(current_user, password_form.password.data)
             db.session.commit()
             login_user(current_user._get_current_object())  # this session carries the new token; all others end

@@ -12,6 +12,7 @@ from network.auth.models import Invitation, PasswordResetToken, Role, User, User
 from network.auth.passwords import hash_password, needs_rehash, verify_password
 from network.auth.tokens import hash_token, new_token
 from network.extensions import db
+from network.locks import lock_row
 from network.mail import send_localised
 from network.programme.models import Cohort, CohortMembership, MembershipRole, Organisation
 from network.timeutil import utcnow
@@ -161,8 +162,20 @@ def invitation_by_token(token: str) -> Invitation | None:
     return db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
 
 
+class InvitationUsed(Exception):
+    """The invitation was accepted (or its address taken) by a request that got there first."""
+
+
 def accept_invitation(invitation: Invitation, *, name: str, password: str, language: str) -> User:
-    """Create the invitee's account and use up the invitation."""
+    """Create the invitee's account and use up the invitation.
+
+    Raises InvitationUsed when a concurrent request accepted it first: the invitation's row is
+    locked, then read again, so of two simultaneous acceptances exactly one succeeds.
+    """
+    lock_row(Invitation, invitation.id)
+    db.session.refresh(invitation)
+    if not invitation.is_open(utcnow()) or email_taken(invitation.email):
+        raise InvitationUsed(invitation.id)
     user = create_user(
         email=invitation.email, name=name, password=password, role=invitation.role,
         organisation=invitation.organisation, cohort=invitation.cohort, language=language,

@@ -88,6 +88,8 @@ class Thread(db.Model):
     cohort: Mapped[Cohort | None] = relationship()
     author: Mapped[User | None] = relationship()
 
+    resubmitted = False  # not stored: True on the thread a double submit got back instead of a new one
+
 
 class Post(db.Model):
     """One message in a thread; the opening post carries the thread's question."""
@@ -117,6 +119,8 @@ class Post(db.Model):
     revisions: Mapped[list["PostRevision"]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="PostRevision.id"
     )
+
+    resubmitted = False  # not stored: True on the post a double submit got back instead of a new one
 
     @property
     def has_pending_edit(self) -> bool:

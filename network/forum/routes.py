@@ -89,6 +89,8 @@ def new_thread(slug: str):
         cohort = next((c for c in cohorts if str(c.id) == form.scope.data), None)
         thread = services.create_thread(current_user, theme, form.title.data, form.body.data, cohort)
         db.session.commit()
+        if thread.resubmitted:
+            flash(_("You sent this thread twice; it is posted once."), "info")
         send_immediate_emails()
         return redirect(url_for("forum.thread", thread_id=thread.id))
     return render_template("forum/new_thread.html", form=form, theme=theme)
@@ -118,6 +120,8 @@ def thread(thread_id: int):
         if form.validate_on_submit():
             post = services.create_reply(current_user, thread, form.body.data)
             db.session.commit()
+            if post.resubmitted:
+                flash(_("You sent this reply twice; it is posted once."), "info")
             send_immediate_emails()
             return redirect(url_for("forum.thread", thread_id=thread.id, post=post.id))
     number = query_int("page")

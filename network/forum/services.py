@@ -20,6 +20,7 @@ from network.forum.models import (
     EmailFrequency, EmailPreference, Notification, NotificationKind, Post, PostRevision, PostStatus,
     ReadState, Theme, ThemeWatch, Thread, ThreadWatch, WatchLevel,
 )
+from network.locks import lock_row
 from network.moderation.visibility import moderated_posts, shown_threads
 from network.permissions import can_see_thread, is_admin
 from network.programme.models import Cohort, CohortMembership
@@ -311,7 +312,12 @@ def render_post(source: str, handles: set[str]) -> str:
 
 
 def _recent_duplicate(author: User, thread_id: int, body: str) -> Post | None:
-    """The same author's identical post in the thread a moment ago (a double submit)."""
+    """The same author's identical post in the thread a moment ago (a double submit).
+
+    The author's row is locked first, so concurrent submissions by one author run one after
+    the other and each sees what the previous one stored.
+    """
+    lock_row(User, author.id)
     return db.session.scalar(
         select(Post).where(
             Post.thread_id == thread_id, Post.author_id == author.id, Post.body_source == body,
@@ -326,6 +332,7 @@ def create_thread(author: User, theme: Theme, title: str, body: str, cohort: Coh
     A second identical submission within a minute returns the first thread.
     """
     title = title.strip()
+    lock_row(User, author.id)  # as in _recent_duplicate: one author's submissions in turn
     duplicate = db.session.scalar(
         select(Thread).join(Post, and_(Post.thread_id == Thread.id, Post.opening)).where(
             Thread.theme_id == theme.id, Thread.author_id == author.id, Thread.title == title,
@@ -333,6 +340,7 @@ def create_thread(author: User, theme: Theme, title: str, body: str, cohort: Coh
         ).limit(1)
     )
     if duplicate is not None:
+        duplicate.resubmitted = True
         return duplicate
     now = utcnow()
     thread = Thread(theme=theme, cohort=cohort, author=author, title=title, created_at=now, last_activity_at=now)
@@ -352,6 +360,7 @@ def create_reply(author: User, thread: Thread, body: str) -> Post:
         raise ThreadLocked(thread.id)
     duplicate = _recent_duplicate(author, thread.id, body)
     if duplicate is not None:
+        duplicate.resubmitted = True
         return duplicate
     post = _add_post(author, thread, body, opening=False)
     thread.last_activity_at = post.created_at

@@ -46,13 +46,27 @@ def rotate_key_command(batch_size: int):
         click.echo("Old keys removed from the key file.")
 
 
-def reencrypt_all(batch_size: int) -> tuple[int, list[int]]:
-    """Move entries to the current key in committed batches; (moved, ids that failed)."""
-    moved, failed, after_id = 0, [], 0
+def reencrypt_all(batch_size: int, passes: int = 3) -> tuple[int, list[int]]:
+    """Move entries to the current key in committed batches; (moved, ids that failed).
+
+    An entry its author saves during a pass is skipped rather than overwritten; the next pass
+    moves it if it is still under an old key.
+    """
+    moved, failed = 0, set()
+    for _ in range(passes):
+        done, bad = reencrypt_pass(batch_size)
+        moved, failed = moved + done, failed | bad
+        if services.entries_not_under(keyring().current) <= len(failed):
+            break
+    return moved, sorted(failed)
+
+
+def reencrypt_pass(batch_size: int) -> tuple[int, set[int]]:
+    """One pass over the entries not under the current key; (moved, ids that failed)."""
+    moved, failed, after_id = 0, set(), 0
     while True:
-        done, bad = services.reencrypt_batch(after_id, batch_size)
+        done, bad, last_id = services.reencrypt_batch(after_id, batch_size)
         db.session.commit()
-        if not done and not bad:
+        if last_id is None:
             return moved, failed
-        moved, failed = moved + len(done), failed + bad
-        after_id = max(done + bad)
+        moved, failed, after_id = moved + len(done), failed | set(bad), last_id

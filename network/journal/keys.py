@@ -87,19 +87,26 @@ class Keyring:
 
     def encrypt(self, plaintext: bytes, entry_id: int, author_id: int) -> tuple[str, bytes, bytes]:
         """(key id, fresh 96-bit nonce, ciphertext) for ``plaintext`` bound to the entry and author."""
-        self.refresh()
-        nonce = os.urandom(12)
-        sealed = self.cipher(self.current).encrypt(nonce, plaintext, associated_data(entry_id, author_id))
-        return self.current, nonce, sealed
+        return self.seal(plaintext, associated_data(entry_id, author_id))
 
     def decrypt(self, kid: str, nonce: bytes, ciphertext: bytes, entry_id: int, author_id: int) -> bytes:
         """The plaintext, or EntryUnreadable when the key is unknown or the data was altered."""
+        return self.unseal(kid, nonce, ciphertext, associated_data(entry_id, author_id))
+
+    def seal(self, plaintext: bytes, bound_to: bytes) -> tuple[str, bytes, bytes]:
+        """(key id, fresh 96-bit nonce, ciphertext) under the current key, bound to ``bound_to``."""
+        self.refresh()
+        nonce = os.urandom(12)
+        return self.current, nonce, self.cipher(self.current).encrypt(nonce, plaintext, bound_to)
+
+    def unseal(self, kid: str, nonce: bytes, ciphertext: bytes, bound_to: bytes) -> bytes:
+        """What ``seal`` was given, or EntryUnreadable when the key is unknown or the data was altered."""
         if kid not in self.keys:
             self.refresh()
         if kid not in self.keys:
             raise EntryUnreadable(f"unknown key {kid}")
         try:
-            return self.cipher(kid).decrypt(nonce, ciphertext, associated_data(entry_id, author_id))
+            return self.cipher(kid).decrypt(nonce, ciphertext, bound_to)
         except (InvalidTag, ValueError) as error:
             raise EntryUnreadable("authentication failed") from error
 

@@ -79,3 +79,20 @@ class JournalPrompt(db.Model):
     def text(self, language: str) -> str:
         """The prompt in ``language``, falling back to Swedish."""
         return (self.text_en if language == "en" else "") or self.text_sv
+
+
+class JournalFilter(db.Model):
+    """The filters a member last chose on the journal page, for one browser session.
+
+    Search words tell what the journal holds, so they are encrypted like entries and never
+    put in the session cookie, which holds only ``session_handle``.
+    """
+
+    __tablename__ = "journal_filter"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    session_handle: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(16))
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

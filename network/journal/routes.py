@@ -1,5 +1,6 @@
 """The journal's pages. Every entry is loaded through its author: anyone else gets 404."""
 import io
+import secrets
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import format_date, get_locale
@@ -45,13 +46,8 @@ FILTERS = "journal_filters"
 
 
 def read_filters() -> services.Filters:
-    """The member's current filters, kept in their session (never in the URL: no access log sees them)."""
-    saved = session.get(FILTERS) or {}
-    if saved.get("user") != current_user.id:
-        return services.Filters()
-    month = parse_date(saved.get("month", "") + "-01")
-    return services.Filters(tag=saved.get("tag", ""), event_id=saved.get("event"), month=month, q=saved.get("q", ""),
-                            theme_id=saved.get("theme"))
+    """The member's current filters: kept on the server (encrypted), never in the cookie or the URL."""
+    return services.saved_filters(current_user, session.get(FILTERS))
 
 
 @bp.post("/filter")
@@ -59,8 +55,12 @@ def filter_entries():
     form = FilterForm()
     if not form.validate_on_submit():
         abort(400)
-    session[FILTERS] = {"user": current_user.id, "q": (form.q.data or "").strip(), "tag": (form.tag.data or "").strip(),
-                        "event": form.event.data, "month": form.month.data or "", "theme": form.theme.data}
+    month = parse_date(form.month.data + "-01") if form.month.data else None  # valid_month checked it
+    filters = services.Filters(tag=(form.tag.data or "").strip(), event_id=form.event.data, month=month,
+                               q=(form.q.data or "").strip(), theme_id=form.theme.data)
+    session.setdefault(FILTERS, secrets.token_hex(16))  # only this random handle goes in the cookie
+    services.save_filters(current_user, session[FILTERS], filters)
+    db.session.commit()
     return redirect(url_for("journal.index"))
 
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from network.auth.models import User
@@ -18,7 +18,7 @@ from network.forum import services as forum
 from network.forum.models import Post, Theme, Thread
 from network.inputs import parse_int
 from network.journal.keys import EntryUnreadable, keyring
-from network.journal.models import JournalEntry, JournalPrompt, PromptTiming
+from network.journal.models import JournalEntry, JournalFilter, JournalPrompt, PromptTiming
 from network.journal.prompts import AIM_PROMPTS, DEFAULT_PROMPTS, EVENT_PROMPTS
 from network.permissions import can_start_thread
 from network.programme.models import Cohort, ProgrammeEvent
@@ -74,6 +74,43 @@ class ListPagination(Pagination):
 
     def _query_count(self) -> int:
         return len(self._query_args["rows"])
+
+
+def filters_bound_to(user_id: int) -> bytes:
+    """Associated data of a member's saved filters: they cannot be moved to another member."""
+    return f"vaxthuset-journal-filter:v1:user={user_id}".encode()
+
+
+def save_filters(user: User, session_handle: str, filters: Filters) -> None:
+    """Keep ``filters`` for the browser session ``session_handle``, encrypted; none given: forget them."""
+    saved = db.session.get(JournalFilter, user.id)
+    if not filters.active():
+        if saved is not None:
+            db.session.delete(saved)
+        db.session.flush()
+        return
+    if saved is None:
+        saved = JournalFilter(user_id=user.id)
+        db.session.add(saved)
+    plaintext = json.dumps({"tag": filters.tag, "event": filters.event_id, "q": filters.q, "theme": filters.theme_id,
+                            "month": filters.month.isoformat() if filters.month else ""}).encode()
+    saved.session_handle = session_handle
+    saved.key_id, saved.nonce, saved.ciphertext = keyring().seal(plaintext, filters_bound_to(user.id))
+    db.session.flush()
+
+
+def saved_filters(user: User, session_handle: str | None) -> Filters:
+    """The filters kept for this browser session; none when another session (or nobody) chose them."""
+    saved = db.session.get(JournalFilter, user.id) if session_handle else None
+    if saved is None or saved.session_handle != session_handle:
+        return Filters()
+    try:
+        values = json.loads(keyring().unseal(saved.key_id, saved.nonce, saved.ciphertext, filters_bound_to(user.id)))
+    except (EntryUnreadable, ValueError):  # e.g. saved under a key since retired: start afresh
+        return Filters()
+    month = date.fromisoformat(values["month"]) if values.get("month") else None
+    return Filters(tag=values.get("tag", ""), event_id=values.get("event"), month=month, q=values.get("q", ""),
+                   theme_id=values.get("theme"))
 
 
 # Writing ------------------------------------------------------------------------
@@ -438,25 +475,41 @@ def share_excerpt(user: User, excerpt: str, *, theme: Theme | None = None, title
 
 # Key rotation ---------------------------------------------------------------------
 
-def reencrypt_batch(after_id: int, batch_size: int) -> tuple[list[int], list[int]]:
+def reencrypt_batch(after_id: int, batch_size: int) -> tuple[list[int], list[int], int | None]:
     """Re-encrypt the next entries (ids above ``after_id``) not under the current key.
 
-    Returns (ids re-encrypted, ids that could not be decrypted and were left as they are).
+    Returns (ids re-encrypted, ids that could not be decrypted and were left as they are, the
+    highest id looked at or None when none was left). Each row is written only if it still holds the ciphertext that was decrypted: an entry its
+    author saved meanwhile keeps the author's text (and is neither counted nor lost).
     """
     ring = keyring()
-    stmt = (select(JournalEntry).where(JournalEntry.key_id != ring.current, JournalEntry.id > after_id)
+    stmt = (select(JournalEntry.id, JournalEntry.author_id, JournalEntry.key_id, JournalEntry.nonce,
+                   JournalEntry.ciphertext)
+            .where(JournalEntry.key_id != ring.current, JournalEntry.id > after_id)
             .order_by(JournalEntry.id).limit(batch_size))
-    done, failed = [], []
-    for entry in db.session.scalars(stmt):
+    done, failed, last_id = [], [], None
+    for row in db.session.execute(stmt).all():
+        last_id = row.id
         try:
-            plaintext = ring.decrypt(entry.key_id, entry.nonce, entry.ciphertext, entry.id, entry.author_id)
+            plaintext = ring.decrypt(row.key_id, row.nonce, row.ciphertext, row.id, row.author_id)
         except EntryUnreadable:
-            failed.append(entry.id)
+            failed.append(row.id)
             continue
-        entry.key_id, entry.nonce, entry.ciphertext = ring.encrypt(plaintext, entry.id, entry.author_id)
-        done.append(entry.id)
-    db.session.flush()
-    return done, failed
+        if _replace_ciphertext(row, *ring.encrypt(plaintext, row.id, row.author_id)):
+            done.append(row.id)
+    return done, failed, last_id
+
+
+def _replace_ciphertext(row, key_id: str, nonce: bytes, ciphertext: bytes) -> bool:
+    """Compare-and-swap: store the new ciphertext only if the row still holds ``row``'s."""
+    result = db.session.execute(
+        update(JournalEntry)
+        .where(JournalEntry.id == row.id, JournalEntry.key_id == row.key_id, JournalEntry.nonce == row.nonce,
+               JournalEntry.ciphertext == row.ciphertext)
+        .values(key_id=key_id, nonce=nonce, ciphertext=ciphertext, updated_at=JournalEntry.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def entries_not_under(key: str) -> int:

@@ -451,8 +451,13 @@ def vcard(member: User, *, show_email: bool, show_phone: bool) -> str:
 
 AVATAR_SIZE = 256
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
-AVATAR_MAX_PIXELS = 40_000_000  # far above any camera photo, far below a decompression bomb
+# 16 megapixels holds any phone or camera portrait; decoding one takes at most ~64 MB (RGBA).
+AVATAR_MAX_PIXELS = 16_000_000
+# A side longer than this is no portrait; PNG decodes row by row, so rows bound the time too.
+AVATAR_MAX_SIDE = 8_000
 AVATAR_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+# Pillow's own guard, for any image this process opens: warns above, refuses above twice this.
+Image.MAX_IMAGE_PIXELS = AVATAR_MAX_PIXELS
 
 
 class AvatarRejected(ValueError):
@@ -467,7 +472,8 @@ def normalise_avatar(data: bytes, filename: str) -> bytes:
     """A square JPEG of AVATAR_SIZE pixels without metadata, from a JPEG, PNG or WebP upload.
 
     Raises AvatarRejected for files that are too large, not images, of another type than
-    their name says, or with more pixels than AVATAR_MAX_PIXELS (decompression bombs).
+    their name says, or with more pixels than AVATAR_MAX_PIXELS or a side longer than
+    AVATAR_MAX_SIDE (decompression bombs): the size is read from the header, before decoding.
     """
     if len(data) > AVATAR_MAX_BYTES:
         raise AvatarRejected(_l("The picture may be at most 5 MB."))
@@ -477,27 +483,35 @@ def normalise_avatar(data: bytes, filename: str) -> bytes:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP"]) as image:
+            with Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP"]) as image:  # reads the header only
                 _check_image(image, expected)
                 return _square_jpeg(image)
         except AvatarRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise AvatarRejected(_l("The picture has too many pixels."))
+            raise AvatarRejected(_too_many_pixels())
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise AvatarRejected(_l("The file is not a picture we can read. Upload a JPEG, PNG or WebP picture."))
+
+
+def _too_many_pixels():
+    return _l("The picture has too many pixels: at most %(megapixels)d megapixels and %(side)d pixels per side.",
+              megapixels=AVATAR_MAX_PIXELS // 1_000_000, side=AVATAR_MAX_SIDE)
 
 
 def _check_image(image: Image.Image, expected: str) -> None:
     if image.format != expected:
         raise AvatarRejected(_l("The file's content does not match its name. Upload a JPEG, PNG or WebP picture."))
     width, height = image.size
-    if width * height > AVATAR_MAX_PIXELS:
-        raise AvatarRejected(_l("The picture has too many pixels."))
+    if width * height > AVATAR_MAX_PIXELS or max(width, height) > AVATAR_MAX_SIDE:
+        raise AvatarRejected(_too_many_pixels())
 
 
 def _square_jpeg(image: Image.Image) -> bytes:
+    # JPEG: decode at a reduced scale (1/2 to 1/8) straight from the file, still at least twice the avatar.
+    image.draft("RGB", (2 * AVATAR_SIZE, 2 * AVATAR_SIZE))
     image.load()
+    image = _shrunk(image)
     image = ImageOps.exif_transpose(image)  # keep the orientation before the metadata goes
     if image.mode in ("RGBA", "LA", "P"):
         image = image.convert("RGBA")
@@ -508,6 +522,19 @@ def _square_jpeg(image: Image.Image) -> bytes:
     output = io.BytesIO()
     image.save(output, "JPEG", quality=85, optimize=True)  # no exif=, no icc: metadata is dropped
     return output.getvalue()
+
+
+def _shrunk(image: Image.Image) -> Image.Image:
+    """The decoded image reduced by a whole factor towards twice the avatar's size (cheap, and
+    every later step then works on a small copy); EXIF orientation stays with it."""
+    factor = min(image.size) // (2 * AVATAR_SIZE)
+    if factor < 2:
+        return image
+    if image.mode not in ("RGB", "RGBA", "L", "LA", "CMYK"):  # palette or 16-bit: average colours, not indices
+        image = image.convert("RGBA")
+    reduced = image.reduce(factor)
+    reduced.info = dict(image.info)  # holds the EXIF block that exif_transpose reads
+    return reduced
 
 
 def set_avatar(user: User, jpeg: bytes) -> None:

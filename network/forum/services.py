@@ -6,19 +6,22 @@ moderation extends that one function.
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from flask import current_app
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import (
-    ColumnElement, Integer, Select, and_, bindparam, column, func, literal_column, or_, select, table,
+    ColumnElement, Float, Integer, Select, and_, bindparam, column, func, or_, select,
     text, true, update,
 )
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from network.auth.models import User
 from network.extensions import db
 from network.forum.models import (
     EmailFrequency, EmailPreference, Notification, NotificationKind, Post, PostRevision, PostStatus,
-    ReadState, Theme, ThemeWatch, Thread, ThreadWatch, WatchLevel,
+    ReadState, Theme, ThemeCohortTally, ThemeWatch, Thread, ThreadWatch, WatchLevel,
 )
 from network.moderation.visibility import moderated_posts, shown_threads
 from network.permissions import can_see_thread, is_admin
@@ -48,11 +51,7 @@ class Visibility:
 
 def visibility(viewer: User) -> Visibility:
     """The one rule for what ``viewer`` may see in the forum; every forum query uses it."""
-    if is_admin(viewer):
-        threads = true()
-    else:
-        own_cohorts = select(CohortMembership.cohort_id).where(CohortMembership.user_id == viewer.id)
-        threads = or_(Thread.cohort_id.is_(None), Thread.cohort_id.in_(own_cohorts))
+    threads = or_(Thread.cohort_id.is_(None), _viewer_cohorts(viewer, Thread.cohort_id))
     # Moderation: authors and moderators read pending and hidden posts; others see hidden ones as placeholders.
     threads = and_(threads, shown_threads(viewer))
     held = Post.status.in_((PostStatus.PENDING, PostStatus.HIDDEN))
@@ -63,6 +62,77 @@ def visibility(viewer: User) -> Visibility:
     )
     placeholders = Post.status.in_((PostStatus.DELETED_BY_AUTHOR, PostStatus.HIDDEN))
     return Visibility(threads=threads, posts=posts, listed=or_(posts, placeholders))
+
+
+class ListPage(Pagination):
+    """A page of results already loaded, with the pager's API (pages, has_next, iter_pages...)."""
+
+    def __init__(self, number: int, per_page: int, items: list, total: int):
+        super().__init__(page=number, per_page=per_page, error_out=False, items=items, total=total)
+
+    def _query_items(self) -> list:
+        return self._query_args["items"]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+# Stored counts ----------------------------------------------------------------------------------
+# Every change to which posts exist, their status or a thread's theme goes through
+# ``set_post_status``, ``move_thread_to`` or (for a new post) ``recount`` itself, in the same
+# transaction as the change. Counts are of visible posts; a thread counts in its theme unless
+# its opening post awaits approval; cohort-only threads are counted per cohort.
+
+def recount(*threads: Thread, former_theme_id: int | None = None) -> None:
+    """Bring the stored counts of these threads and of their themes up to date with their posts."""
+    db.session.flush()
+    for thread in threads:
+        thread.post_count, thread.last_post_id = db.session.execute(
+            select(func.count(Post.id), func.max(Post.id))
+            .where(Post.thread_id == thread.id, Post.status == PostStatus.VISIBLE)
+        ).one()
+    scopes = {(t.theme_id, t.cohort_id) for t in threads}
+    if former_theme_id is not None:
+        scopes |= {(former_theme_id, t.cohort_id) for t in threads}
+    db.session.flush()
+    for theme_id, cohort_id in scopes:
+        _recount_theme(theme_id, cohort_id)
+    db.session.flush()
+
+
+def set_post_status(post: Post, status: PostStatus) -> None:
+    """Change a post's status (shown, held, hidden, removed), keeping the stored counts right."""
+    post.status = status
+    recount(post.thread)
+
+
+def move_thread_to(thread: Thread, theme: Theme) -> None:
+    """Move a thread to another theme, keeping both themes' stored counts right."""
+    former = thread.theme_id
+    thread.theme = theme
+    recount(thread, former_theme_id=former)
+
+
+def _recount_theme(theme_id: int, cohort_id: int | None) -> None:
+    newest = aliased(Post)
+    opening = aliased(Post)
+    awaiting = select(opening.id).where(
+        opening.thread_id == Thread.id, opening.opening, opening.status == PostStatus.PENDING
+    ).exists()
+    scope = Thread.cohort_id.is_(None) if cohort_id is None else Thread.cohort_id == cohort_id
+    threads, posts, latest = db.session.execute(
+        select(func.count(Thread.id), func.coalesce(func.sum(Thread.post_count), 0), func.max(newest.created_at))
+        .outerjoin(newest, newest.id == Thread.last_post_id)
+        .where(Thread.theme_id == theme_id, scope, ~awaiting)
+    ).one()
+    if cohort_id is None:
+        tally = db.session.get(Theme, theme_id)
+    else:
+        tally = db.session.get(ThemeCohortTally, (theme_id, cohort_id))
+        if tally is None:
+            tally = ThemeCohortTally(theme_id=theme_id, cohort_id=cohort_id)
+            db.session.add(tally)
+    tally.thread_count, tally.post_count, tally.last_post_at = threads, posts, latest
 
 
 # Themes ---------------------------------------------------------------------------------------
@@ -106,17 +176,47 @@ def theme_by_slug(slug: str) -> Theme | None:
     return db.session.scalar(select(Theme).where(Theme.slug == slug))
 
 
-def theme_overview(viewer: User) -> list[tuple[Theme, int, datetime | None]]:
-    """Open themes with the number of threads the viewer sees and their latest activity."""
-    vis = visibility(viewer)
-    stmt = (
-        select(Theme, func.count(Thread.id), func.max(Thread.last_activity_at))
-        .outerjoin(Thread, and_(Thread.theme_id == Theme.id, vis.threads))
-        .where(Theme.archived_at.is_(None))
-        .group_by(Theme.id)
-        .order_by(Theme.position, Theme.id)
+@dataclass
+class ThemeRow:
+    """A theme on the themes page with what the viewer sees of it."""
+
+    theme: Theme
+    threads: int
+    posts: int
+    latest: datetime | None
+
+
+def theme_overview(viewer: User) -> list[ThemeRow]:
+    """Open themes with the threads and posts the viewer sees and the newest post, from stored counts."""
+    tallies = {
+        theme_id: (threads, posts, latest) for theme_id, threads, posts, latest in db.session.execute(
+            select(ThemeCohortTally.theme_id, func.sum(ThemeCohortTally.thread_count),
+                   func.sum(ThemeCohortTally.post_count), func.max(ThemeCohortTally.last_post_at))
+            .where(_viewer_cohorts(viewer, ThemeCohortTally.cohort_id)).group_by(ThemeCohortTally.theme_id)
+        )
+    }
+    rows = []
+    for theme in themes():
+        threads, posts, latest = tallies.get(theme.id, (0, 0, None))
+        newest = [t for t in (theme.last_post_at, latest) if t is not None]
+        rows.append(ThemeRow(theme, theme.thread_count + threads, theme.post_count + posts, max(newest, default=None)))
+    return rows
+
+
+def theme_thread_total(viewer: User, theme: Theme) -> int:
+    """How many of the theme's threads the viewer sees (network-wide ones and their cohorts'), from stored counts."""
+    in_cohorts = db.session.scalar(
+        select(func.sum(ThemeCohortTally.thread_count))
+        .where(ThemeCohortTally.theme_id == theme.id, _viewer_cohorts(viewer, ThemeCohortTally.cohort_id))
     )
-    return [tuple(row) for row in db.session.execute(stmt)]
+    return theme.thread_count + (in_cohorts or 0)
+
+
+def _viewer_cohorts(viewer: User, cohort_id: ColumnElement) -> ColumnElement:
+    """Cohort-only content the viewer may see: their own cohorts' (every cohort for admins)."""
+    if is_admin(viewer):
+        return true()
+    return cohort_id.in_(select(CohortMembership.cohort_id).where(CohortMembership.user_id == viewer.id))
 
 
 def save_theme(theme: Theme | None, *, name_sv: str, name_en: str, description_sv: str, description_en: str) -> Theme:
@@ -171,33 +271,33 @@ def theme_threads_stmt(viewer: User, theme: Theme) -> Select:
     )
 
 
+def theme_threads_page(viewer: User, theme: Theme, number: int, per_page: int) -> "ListPage":
+    """A page of the theme's threads the viewer sees; the page count comes from the stored counts."""
+    stmt = theme_threads_stmt(viewer, theme).limit(per_page).offset((max(number, 1) - 1) * per_page)
+    return ListPage(number, per_page, list(db.session.scalars(stmt)), theme_thread_total(viewer, theme))
+
+
 def summarise(viewer: User, threads: list[Thread]) -> list[ThreadSummary]:
-    """Reply counts, latest posts and unread counts for a page of threads, in three queries."""
+    """Reply counts, latest posts and unread counts for a page of threads, in two queries.
+
+    Reply counts and latest posts come from the stored counts; unread state is read for these threads only.
+    """
     ids = [t.id for t in threads]
     if not ids:
         return []
-    vis = visibility(viewer)
-    stats = {
-        thread_id: (count, latest_id) for thread_id, count, latest_id in db.session.execute(
-            select(Post.thread_id, func.count(Post.id), func.max(Post.id))
-            .where(Post.thread_id.in_(ids), vis.posts).group_by(Post.thread_id)
-        )
-    }
-    latest_ids = [latest for _, latest in stats.values()]
+    latest_ids = [t.last_post_id for t in threads if t.last_post_id]
     latest = {p.id: p for p in db.session.scalars(
         select(Post).where(Post.id.in_(latest_ids)).options(joinedload(Post.author))
     )} if latest_ids else {}
     unread = dict(db.session.execute(
         select(Post.thread_id, func.count(Post.id))
         .outerjoin(ReadState, and_(ReadState.thread_id == Post.thread_id, ReadState.user_id == viewer.id))
-        .where(Post.thread_id.in_(ids), vis.posts, Post.id > func.coalesce(ReadState.last_read_post_id, 0))
+        .where(Post.thread_id.in_(ids), visibility(viewer).posts,
+               Post.id > func.coalesce(ReadState.last_read_post_id, 0))
         .group_by(Post.thread_id)
     ).all())
-    return [
-        ThreadSummary(t, max(stats.get(t.id, (0, 0))[0] - 1, 0), latest.get(stats.get(t.id, (0, 0))[1]),
-                      unread.get(t.id, 0))
-        for t in threads
-    ]
+    return [ThreadSummary(t, max(t.post_count - 1, 0), latest.get(t.last_post_id), unread.get(t.id, 0))
+            for t in threads]
 
 
 def visible_thread(viewer: User, thread_id: int) -> Thread | None:
@@ -375,6 +475,7 @@ def _add_post(author: User, thread: Thread, body: str, *, opening: bool) -> Post
     db.session.add(post)
     db.session.flush()
     screen_new_post(post)  # moderation: approval-required themes hold participants' posts
+    recount(thread)
     if _watch(author.id, thread.id) is None:
         db.session.add(ThreadWatch(user_id=author.id, thread_id=thread.id, level=WatchLevel.WATCHING))
     mark_read(author, thread, [post])
@@ -400,8 +501,7 @@ def edit_post(editor: User, post: Post, body: str) -> None:
 
 def delete_post(post: Post) -> None:
     """Remove a post softly: it shows as removed by its author and leaves lists and search."""
-    post.status = PostStatus.DELETED_BY_AUTHOR
-    db.session.flush()
+    set_post_status(post, PostStatus.DELETED_BY_AUTHOR)
 
 
 def revisions(post: Post) -> list[PostRevision]:
@@ -615,7 +715,6 @@ def record_emailed(user: User, notifications: list[Notification], now: datetime)
 
 # Search ---------------------------------------------------------------------------------------
 
-FTS_TABLE = table("fts_post", column("rowid", Integer), column("title"), column("body"))
 MARK_START, MARK_END = "\ue000", "\ue001"
 PG_CONFIG = "swedish"
 
@@ -635,18 +734,56 @@ class SearchQuery:
         return re.findall(r"\w+", self.text.lower())[:10]
 
 
-def search_stmt(viewer: User, query: SearchQuery) -> Select | None:
-    """Posts the viewer may read that match the query, best match first; None without words."""
-    terms = query.terms()
-    if not terms:
+@dataclass
+class SearchResults:
+    """A page of search hits, their snippets, and how many there are (capped)."""
+
+    page: ListPage
+    hits: dict[int, "Snippet"]
+    more: bool  # more matches than the cap: the count reads "more than ..."
+
+
+def search(viewer: User, query: SearchQuery, number: int, per_page: int) -> SearchResults | None:
+    """A page of the posts the viewer may read that match the query, best match first; None without words.
+
+    The full-text engine ranks and limits the matches (the newest SEARCH_CANDIDATES of them,
+    refilled up to SEARCH_MAX_CANDIDATES when visibility and filters leave too few); only those
+    candidates are checked for visibility, and only the page shown is loaded and gets snippets.
+    So a page costs the same whether a word is in ten posts or in every post.
+    """
+    if not query.terms():
         return None
+    config = current_app.config
+    cap = config["SEARCH_RESULT_CAP"]
+    ids = _visible_matches(viewer, query, cap, config["SEARCH_CANDIDATES"], config["SEARCH_MAX_CANDIDATES"])
+    number = max(number, 1)
+    shown = ids[(number - 1) * per_page:number * per_page]
+    posts = {p.id: p for p in db.session.scalars(
+        select(Post).where(Post.id.in_(shown))
+        .options(joinedload(Post.thread).joinedload(Thread.theme), joinedload(Post.author))
+    )} if shown else {}
+    page = ListPage(number, per_page, [posts[i] for i in shown if i in posts], min(len(ids), cap))
+    return SearchResults(page, snippets(page.items, query), more=len(ids) > cap)
+
+
+def _visible_matches(viewer: User, query: SearchQuery, cap: int, window: int, most: int) -> list[int]:
+    """Ids of up to ``cap + 1`` matching posts the viewer may read, best first, from bounded candidates."""
+    while True:
+        ids = list(db.session.scalars(_ranked_stmt(viewer, query, window).limit(cap + 1)))
+        if len(ids) > cap or window >= most or _match_count(query.terms(), window) < window:
+            return ids
+        window = min(window * 4, most)
+
+
+def _ranked_stmt(viewer: User, query: SearchQuery, window: int) -> Select:
+    """The candidates' ids the viewer may read and the filters keep, best match (lowest score) first."""
     vis = visibility(viewer)
+    found = _candidates(query.terms(), window)
     stmt = (
-        select(Post).join(Post.thread).join(Thread.theme)
+        select(Post.id).join(found, found.c.post_id == Post.id).join(Post.thread)
         .where(vis.threads, vis.posts, or_(Post.status == PostStatus.VISIBLE, moderated_posts(viewer)))
-        .options(contains_eager(Post.thread).contains_eager(Thread.theme), joinedload(Post.author))
+        .order_by(found.c.score, Post.id.desc())
     )
-    stmt = _match(stmt, terms)
     if query.theme_id:
         stmt = stmt.where(Thread.theme_id == query.theme_id)
     if query.author:
@@ -667,22 +804,52 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _match(stmt: Select, terms: list[str]) -> Select:
+# The newest ``window`` matches with their score (lower is better), ranked inside the engine.
+CANDIDATES_SQL = {
+    "sqlite": (
+        "SELECT rowid AS post_id, rank AS score FROM fts_post WHERE fts_post MATCH :match "
+        "ORDER BY rowid DESC LIMIT :window"
+    ),
+    # Two index-friendly halves (one GIN index each): texts of posts, titles of opening posts.
+    "postgresql": (
+        "SELECT post_id, min(score) AS score FROM ("
+        " (SELECT id AS post_id, -ts_rank(to_tsvector('swedish', body_source), to_tsquery('swedish', :match)) AS score"
+        "  FROM post WHERE to_tsvector('swedish', body_source) @@ to_tsquery('swedish', :match)"
+        "  ORDER BY id DESC LIMIT :window)"
+        " UNION ALL"
+        " (SELECT post.id, -ts_rank(to_tsvector('swedish', thread.title), to_tsquery('swedish', :match))"
+        "  FROM thread JOIN post ON post.thread_id = thread.id AND post.opening"
+        "  WHERE to_tsvector('swedish', thread.title) @@ to_tsquery('swedish', :match)"
+        "  ORDER BY thread.id DESC LIMIT :window)"
+        ") AS halves GROUP BY post_id"
+    ),
+}
+MATCH_COUNT_SQL = {
+    "sqlite": "SELECT count(*) FROM (SELECT rowid FROM fts_post WHERE fts_post MATCH :match LIMIT :window)",
+    "postgresql": (
+        "SELECT count(*) FROM (SELECT id FROM post WHERE to_tsvector('swedish', body_source) "
+        "@@ to_tsquery('swedish', :match) LIMIT :window) AS found"
+    ),
+}
+
+
+def _engine_match(terms: list[str]) -> str:
+    """The terms as prefixes, all required, in the engine's syntax (terms are letters and digits only)."""
     if _dialect() == "postgresql":
-        tsquery = func.to_tsquery(PG_CONFIG, " & ".join(f"{t}:*" for t in terms))
-        # Two index-friendly halves (one GIN index each) instead of an OR across the join.
-        in_body = select(Post.id).where(func.to_tsvector(PG_CONFIG, Post.body_source).bool_op("@@")(tsquery))
-        in_title = select(Post.id).join(Post.thread).where(
-            Post.opening, func.to_tsvector(PG_CONFIG, Thread.title).bool_op("@@")(tsquery)
-        )
-        rank = func.ts_rank(func.to_tsvector(PG_CONFIG, Post.body_source), tsquery)
-        return stmt.where(Post.id.in_(in_body.union(in_title))).order_by(rank.desc(), Post.id.desc())
-    fts_query = " ".join(f'"{t}"*' for t in terms)
+        return " & ".join(f"{t}:*" for t in terms)
+    return " ".join(f'"{t}"*' for t in terms)
+
+
+def _candidates(terms: list[str], window: int):
     return (
-        stmt.join(FTS_TABLE, FTS_TABLE.c.rowid == Post.id)
-        .where(literal_column("fts_post").op("MATCH")(fts_query))
-        .order_by(text("fts_post.rank"), Post.id.desc())
+        text(CANDIDATES_SQL[_dialect()]).bindparams(match=_engine_match(terms), window=window)
+        .columns(column("post_id", Integer), column("score", Float)).subquery("candidates")
     )
+
+
+def _match_count(terms: list[str], window: int) -> int:
+    """How many posts match, counted by the engine up to ``window``."""
+    return db.session.scalar(text(MATCH_COUNT_SQL[_dialect()]), {"match": _engine_match(terms), "window": window})
 
 
 @dataclass
@@ -700,7 +867,7 @@ def snippets(posts: list[Post], query: SearchQuery) -> dict[int, Snippet]:
     if not ids or not terms:
         return {}
     if _dialect() == "postgresql":
-        tsquery = func.to_tsquery(PG_CONFIG, " & ".join(f"{t}:*" for t in terms))
+        tsquery = func.to_tsquery(PG_CONFIG, _engine_match(terms))
         options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
         stmt = (
             select(Post.id, func.ts_headline(PG_CONFIG, Thread.title, tsquery, f"{options}, HighlightAll=true"),
@@ -714,7 +881,7 @@ def snippets(posts: list[Post], query: SearchQuery) -> dict[int, Snippet]:
             "FROM fts_post WHERE fts_post MATCH :q AND rowid IN :ids"
         ).bindparams(bindparam("ids", expanding=True))
         rows = db.session.execute(stmt, {
-            "start": MARK_START, "end": MARK_END, "q": " ".join(f'"{t}"*' for t in terms), "ids": ids,
+            "start": MARK_START, "end": MARK_END, "q": _engine_match(terms), "ids": ids,
         })
     return {post_id: Snippet(title or "", body or "") for post_id, title, body in rows}
 

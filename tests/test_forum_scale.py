@@ -114,18 +114,23 @@ def _sqlite_steps():
 
 
 def _pg_rows_examined(statement, parameters) -> int:
-    """Rows produced by every plan node, except inside the full-text candidates (the engine's part)."""
+    """Rows every plan node produced or filtered away, except the full-text engine's own work (inside the
+    candidates). Sequential scans are off, as the planner would choose on tables too large to scan."""
     if not statement.lstrip().upper().startswith("SELECT"):
         return 0
     raw = db.session.connection().connection.driver_connection
+    raw.execute("SET LOCAL enable_seqscan = off")
     plan = raw.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).fetchone()[0]
+    raw.execute("SET LOCAL enable_seqscan = DEFAULT")
     plan = json.loads(plan) if isinstance(plan, str) else plan
 
     def walk(node) -> int:
-        if node.get("Alias") == "candidates":
-            return node["Actual Rows"] * node["Actual Loops"]  # what the engine hands over, not how it found it
-        own = node["Actual Rows"] * node["Actual Loops"]
-        return own + sum(walk(child) for child in node.get("Plans", []))
+        rows = sum(node.get(key, 0) for key in ("Actual Rows", "Rows Removed by Filter", "Rows Removed by Join Filter",
+                                                 "Rows Removed by Index Recheck"))
+        children = node.get("Plans", [])
+        if node.get("Alias") == "candidates":  # count what the engine hands over and the checks, not its search
+            children = [child for child in children if child.get("Parent Relationship") == "SubPlan"]
+        return rows * node["Actual Loops"] + sum(walk(child) for child in children)
 
     return walk(plan[0]["Plan"])
 

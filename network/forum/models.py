@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import false
+from sqlalchemy import false, text
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -102,7 +102,13 @@ class Post(db.Model):
     """One message in a thread; the opening post carries the thread's question."""
 
     __tablename__ = "post"
-    __table_args__ = (Index("ix_post_thread_id_id", "thread_id", "id"),)
+    __table_args__ = (
+        Index("ix_post_thread_id_id", "thread_id", "id"),
+        # Threads whose opening post awaits approval (hidden from most members): a tiny index, so
+        # the visibility rule never scans every post to find them.
+        Index("ix_post_pending_opening", "thread_id", sqlite_where=text("opening AND status = 'pending'"),
+              postgresql_where=text("opening AND status = 'pending'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("thread.id", ondelete="CASCADE"))

@@ -776,24 +776,29 @@ def _visible_matches(viewer: User, query: SearchQuery, cap: int, window: int, mo
 
 
 def _ranked_stmt(viewer: User, query: SearchQuery, window: int) -> Select:
-    """The candidates' ids the viewer may read and the filters keep, best match (lowest score) first."""
-    vis = visibility(viewer)
+    """The candidates' ids the viewer may read and the filters keep, best match (lowest score) first.
+
+    Each candidate is checked on its own (a correlated lookup by id), so no database plans a scan
+    of every post or thread however few the candidates are.
+    """
     found = _candidates(query.terms(), window)
-    stmt = (
-        select(Post.id).join(found, found.c.post_id == Post.id).join(Post.thread)
-        .where(vis.threads, vis.posts, or_(Post.status == PostStatus.VISIBLE, moderated_posts(viewer)))
-        .order_by(found.c.score, Post.id.desc())
+    vis = visibility(viewer)
+    check = (
+        select(Post.id).join(Post.thread)
+        .where(Post.id == found.c.post_id, vis.threads, vis.posts,
+               or_(Post.status == PostStatus.VISIBLE, moderated_posts(viewer)))
     )
     if query.theme_id:
-        stmt = stmt.where(Thread.theme_id == query.theme_id)
+        check = check.where(Thread.theme_id == query.theme_id)
     if query.author:
         handle = query.author.strip().lstrip("@").lower()
-        stmt = stmt.where(Post.author_id.in_(select(User.id).where(User.handle == handle)))
+        check = check.where(Post.author_id.in_(select(User.id).where(User.handle == handle)))
     if query.date_from:
-        stmt = stmt.where(Post.created_at >= _stockholm_midnight(query.date_from))
+        check = check.where(Post.created_at >= _stockholm_midnight(query.date_from))
     if query.date_to:
-        stmt = stmt.where(Post.created_at < _stockholm_midnight(query.date_to + timedelta(days=1)))
-    return stmt
+        check = check.where(Post.created_at < _stockholm_midnight(query.date_to + timedelta(days=1)))
+    kept = check.limit(1).correlate(found).scalar_subquery()
+    return select(found.c.post_id).where(kept.is_not(None)).order_by(found.c.score, found.c.post_id.desc())
 
 
 def _stockholm_midnight(day: date) -> datetime:
@@ -817,9 +822,9 @@ CANDIDATES_SQL = {
         "  FROM post WHERE to_tsvector('swedish', body_source) @@ to_tsquery('swedish', :match)"
         "  ORDER BY id DESC LIMIT :window)"
         " UNION ALL"
-        " (SELECT post.id, -ts_rank(to_tsvector('swedish', thread.title), to_tsquery('swedish', :match))"
-        "  FROM thread JOIN post ON post.thread_id = thread.id AND post.opening"
-        "  WHERE to_tsvector('swedish', thread.title) @@ to_tsquery('swedish', :match)"
+        " (SELECT (SELECT id FROM post WHERE post.thread_id = thread.id AND post.opening LIMIT 1),"
+        "   -ts_rank(to_tsvector('swedish', thread.title), to_tsquery('swedish', :match))"
+        "  FROM thread WHERE to_tsvector('swedish', thread.title) @@ to_tsquery('swedish', :match)"
         "  ORDER BY thread.id DESC LIMIT :window)"
         ") AS halves GROUP BY post_id"
     ),

@@ -1,4 +1,5 @@
-"""forum counters: posts per thread, threads and posts per theme (network-wide and per cohort)
+"""forum counters: posts per thread, threads and posts per theme (network-wide and per cohort);
+an index of opening posts awaiting approval (the visibility rule looks them up on every list)
 
 Kept in the same transaction as the post that changes them by ``forum.services.recount``;
 backfilled here from the posts. Counts are of visible posts; a thread counts in its theme
@@ -59,11 +60,15 @@ def upgrade():
     )
     with op.batch_alter_table('theme_cohort_tally', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_theme_cohort_tally_cohort_id'), ['cohort_id'], unique=False)
+    op.create_index('ix_post_pending_opening', 'post', ['thread_id'], unique=False,
+                    sqlite_where=sa.text("opening AND status = 'pending'"),
+                    postgresql_where=sa.text("opening AND status = 'pending'"))
     for statement in BACKFILL:
         op.execute(statement)
 
 
 def downgrade():
+    op.drop_index('ix_post_pending_opening', table_name='post')
     with op.batch_alter_table('theme_cohort_tally', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_theme_cohort_tally_cohort_id'))
     op.drop_table('theme_cohort_tally')

@@ -11,7 +11,7 @@ from flask import current_app
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import (
-    ColumnElement, Float, Integer, Select, and_, bindparam, column, func, or_, select,
+    ColumnElement, Float, Integer, Select, and_, column, func, or_, select,
     text, true, update,
 )
 from flask_sqlalchemy.pagination import Pagination
@@ -716,7 +716,6 @@ def record_emailed(user: User, notifications: list[Notification], now: datetime)
 # Search ---------------------------------------------------------------------------------------
 
 MARK_START, MARK_END = "\ue000", "\ue001"
-PG_CONFIG = "swedish"
 
 
 @dataclass
@@ -754,24 +753,30 @@ def search(viewer: User, query: SearchQuery, number: int, per_page: int) -> Sear
     if not query.terms():
         return None
     config = current_app.config
-    cap = config["SEARCH_RESULT_CAP"]
-    ids = _visible_matches(viewer, query, cap, config["SEARCH_CANDIDATES"], config["SEARCH_MAX_CANDIDATES"])
-    number = max(number, 1)
+    cap, number = config["SEARCH_RESULT_CAP"], max(number, 1)
+    ids, more = _visible_matches(viewer, query, min(number * per_page, cap), cap, config["SEARCH_CANDIDATES"],
+                                 config["SEARCH_MAX_CANDIDATES"])
     shown = ids[(number - 1) * per_page:number * per_page]
     posts = {p.id: p for p in db.session.scalars(
         select(Post).where(Post.id.in_(shown))
         .options(joinedload(Post.thread).joinedload(Thread.theme), joinedload(Post.author))
     )} if shown else {}
     page = ListPage(number, per_page, [posts[i] for i in shown if i in posts], min(len(ids), cap))
-    return SearchResults(page, snippets(page.items, query), more=len(ids) > cap)
+    return SearchResults(page, snippets(page.items, query), more=more)
 
 
-def _visible_matches(viewer: User, query: SearchQuery, cap: int, window: int, most: int) -> list[int]:
-    """Ids of up to ``cap + 1`` matching posts the viewer may read, best first, from bounded candidates."""
+def _visible_matches(viewer: User, query: SearchQuery, need: int, cap: int, window: int,
+                     most: int) -> tuple[list[int], bool]:
+    """Ids of up to ``cap + 1`` matching posts the viewer may read, best first, and whether there are more.
+
+    The candidates are refilled (a larger window) only while the page asked for is not filled and
+    the engine has more matches than it handed over.
+    """
     while True:
-        ids = list(db.session.scalars(_ranked_stmt(viewer, query, window).limit(cap + 1)))
-        if len(ids) > cap or window >= most or _match_count(query.terms(), window) < window:
-            return ids
+        rows = db.session.execute(_ranked_stmt(viewer, query, window).limit(cap + 1)).all()
+        full = (rows[0].handed_over if rows else _match_count(query.terms(), window)) >= window
+        if len(rows) >= need or not full or window >= most:
+            return [row.post_id for row in rows], full or len(rows) > cap
         window = min(window * 4, most)
 
 
@@ -782,6 +787,7 @@ def _ranked_stmt(viewer: User, query: SearchQuery, window: int) -> Select:
     of every post or thread however few the candidates are.
     """
     found = _candidates(query.terms(), window)
+    handed_over = select(func.count()).select_from(found).scalar_subquery()
     vis = visibility(viewer)
     check = (
         select(Post.id).join(Post.thread)
@@ -798,7 +804,10 @@ def _ranked_stmt(viewer: User, query: SearchQuery, window: int) -> Select:
     if query.date_to:
         check = check.where(Post.created_at < _stockholm_midnight(query.date_to + timedelta(days=1)))
     kept = check.limit(1).correlate(found).scalar_subquery()
-    return select(found.c.post_id).where(kept.is_not(None)).order_by(found.c.score, found.c.post_id.desc())
+    return (
+        select(found.c.post_id, handed_over.label("handed_over")).where(kept.is_not(None))
+        .order_by(found.c.score, found.c.post_id.desc())
+    )
 
 
 def _stockholm_midnight(day: date) -> datetime:
@@ -810,32 +819,38 @@ def _dialect() -> str:
 
 
 # The newest ``window`` matches with their score (lower is better), ranked inside the engine.
-CANDIDATES_SQL = {
-    "sqlite": (
-        "SELECT rowid AS post_id, rank AS score FROM fts_post WHERE fts_post MATCH :match "
-        "ORDER BY rowid DESC LIMIT :window"
+# PostgreSQL: texts of posts (stored tsvector) and titles of opening posts, one GIN index each.
+# "id + 0" keeps the planner on the GIN index: walking every post newest first to find a rare
+# word is what it would otherwise choose. A word common among the newest posts is found
+# among them instead (the same newest matches, without the index's full list).
+PG_QUERY = "to_tsquery('swedish', :match)"
+PG_TEXTS = {
+    "recent": (
+        f"SELECT id AS post_id, -ts_rank(fts_document, {PG_QUERY}) AS score FROM "
+        "(SELECT id, fts_document FROM post ORDER BY id DESC LIMIT :recent) AS newest "
+        f"WHERE fts_document @@ {PG_QUERY} ORDER BY id DESC LIMIT :window"
     ),
-    # Two index-friendly halves (one GIN index each): texts of posts, titles of opening posts.
-    "postgresql": (
-        "SELECT post_id, min(score) AS score FROM ("
-        " (SELECT id AS post_id, -ts_rank(to_tsvector('swedish', body_source), to_tsquery('swedish', :match)) AS score"
-        "  FROM post WHERE to_tsvector('swedish', body_source) @@ to_tsquery('swedish', :match)"
-        "  ORDER BY id DESC LIMIT :window)"
-        " UNION ALL"
-        " (SELECT (SELECT id FROM post WHERE post.thread_id = thread.id AND post.opening LIMIT 1),"
-        "   -ts_rank(to_tsvector('swedish', thread.title), to_tsquery('swedish', :match))"
-        "  FROM thread WHERE to_tsvector('swedish', thread.title) @@ to_tsquery('swedish', :match)"
-        "  ORDER BY thread.id DESC LIMIT :window)"
-        ") AS halves GROUP BY post_id"
+    "indexed": (
+        f"SELECT id AS post_id, -ts_rank(fts_document, {PG_QUERY}) AS score FROM post "
+        f"WHERE fts_document @@ {PG_QUERY} ORDER BY id + 0 DESC LIMIT :window"
     ),
 }
+PG_TITLES = (
+    "SELECT (SELECT id FROM post WHERE post.thread_id = thread.id AND post.opening LIMIT 1) AS post_id,"
+    f" -ts_rank(to_tsvector('swedish', thread.title), {PG_QUERY}) AS score FROM thread"
+    f" WHERE to_tsvector('swedish', thread.title) @@ {PG_QUERY} ORDER BY thread.id + 0 DESC LIMIT :window"
+)
+SQLITE_CANDIDATES = (
+    "SELECT rowid AS post_id, rank AS score FROM fts_post WHERE fts_post MATCH :match "
+    "ORDER BY rowid DESC LIMIT :window"
+)
 MATCH_COUNT_SQL = {
     "sqlite": "SELECT count(*) FROM (SELECT rowid FROM fts_post WHERE fts_post MATCH :match LIMIT :window)",
-    "postgresql": (
-        "SELECT count(*) FROM (SELECT id FROM post WHERE to_tsvector('swedish', body_source) "
-        "@@ to_tsquery('swedish', :match) LIMIT :window) AS found"
-    ),
+    "postgresql": f"SELECT count(*) FROM ({PG_TEXTS['indexed']}) AS found",
 }
+RECENT_FACTOR = 10  # PostgreSQL looks among the newest window x 10 posts first
+# Whether the newest posts alone hold ``window`` matches: a bounded look, before choosing.
+PG_RECENT_COUNT = f"SELECT count(*) FROM ({PG_TEXTS['recent']}) AS found"
 
 
 def _engine_match(terms: list[str]) -> str:
@@ -846,9 +861,18 @@ def _engine_match(terms: list[str]) -> str:
 
 
 def _candidates(terms: list[str], window: int):
+    params = {"match": _engine_match(terms), "window": window}
+    sql = SQLITE_CANDIDATES
+    if _dialect() == "postgresql":
+        params["recent"] = window * RECENT_FACTOR
+        common = db.session.scalar(text(PG_RECENT_COUNT), params) >= window
+        texts = PG_TEXTS["recent" if common else "indexed"]
+        if not common:
+            del params["recent"]
+        sql = f"SELECT post_id, min(score) AS score FROM (({texts}) UNION ALL ({PG_TITLES})) AS halves GROUP BY post_id"
     return (
-        text(CANDIDATES_SQL[_dialect()]).bindparams(match=_engine_match(terms), window=window)
-        .columns(column("post_id", Integer), column("score", Float)).subquery("candidates")
+        text(sql).bindparams(**params)
+        .columns(column("post_id", Integer), column("score", Float)).cte("candidates").prefix_with("MATERIALIZED")
     )
 
 
@@ -865,30 +889,33 @@ class Snippet:
     body: str
 
 
+SNIPPET_WORDS = 24
+
+
 def snippets(posts: list[Post], query: SearchQuery) -> dict[int, Snippet]:
-    """Highlighted extracts of the matching title and text of each post, in one query."""
-    ids = [p.id for p in posts]
+    """Highlighted extracts of the thread title and the text of each shown post.
+
+    Built here for the page's posts only: asking the full-text engine would repeat the whole
+    match once per post, which for a word in most posts costs more than the search itself.
+    """
     terms = query.terms()
-    if not ids or not terms:
+    if not terms:
         return {}
-    if _dialect() == "postgresql":
-        tsquery = func.to_tsquery(PG_CONFIG, _engine_match(terms))
-        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
-        stmt = (
-            select(Post.id, func.ts_headline(PG_CONFIG, Thread.title, tsquery, f"{options}, HighlightAll=true"),
-                   func.ts_headline(PG_CONFIG, Post.body_source, tsquery, options))
-            .join(Post.thread).where(Post.id.in_(ids))
-        )
-        rows = db.session.execute(stmt)
-    else:
-        stmt = text(
-            "SELECT rowid, snippet(fts_post, 0, :start, :end, '…', 20), snippet(fts_post, 1, :start, :end, '…', 24) "
-            "FROM fts_post WHERE fts_post MATCH :q AND rowid IN :ids"
-        ).bindparams(bindparam("ids", expanding=True))
-        rows = db.session.execute(stmt, {
-            "start": MARK_START, "end": MARK_END, "q": _engine_match(terms), "ids": ids,
-        })
-    return {post_id: Snippet(title or "", body or "") for post_id, title, body in rows}
+    word = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE)
+    return {p.id: Snippet(_mark(p.thread.title, word), _extract(p.body_source or "", word)) for p in posts}
+
+
+def _mark(text: str, word: re.Pattern) -> str:
+    return word.sub(lambda found: f"{MARK_START}{found.group(0)}{MARK_END}", text)
+
+
+def _extract(text: str, word: re.Pattern) -> str:
+    """About SNIPPET_WORDS words around the first match, matches marked."""
+    words = text.split()
+    first = next((i for i, each in enumerate(words) if word.search(each)), 0)
+    start = max(first - SNIPPET_WORDS // 3, 0)
+    shown = _mark(" ".join(words[start:start + SNIPPET_WORDS]), word)
+    return ("…" if start else "") + shown + ("…" if start + SNIPPET_WORDS < len(words) else "")
 
 
 # Forms ------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """forum counters: posts per thread, threads and posts per theme (network-wide and per cohort);
-an index of opening posts awaiting approval (the visibility rule looks them up on every list)
+an index of opening posts awaiting approval (the visibility rule looks them up on every list);
+on PostgreSQL a stored `fts_document` tsvector on post (no model describes it; network/schema.py
+lists the `fts_` prefix), so ranking and checking a candidate never re-parses its text
 
 Kept in the same transaction as the post that changes them by ``forum.services.recount``;
 backfilled here from the posts. Counts are of visible posts; a thread counts in its theme
@@ -41,6 +43,19 @@ BACKFILL = [
 ]
 
 
+POSTGRESQL_UP = [
+    "ALTER TABLE post ADD COLUMN fts_document tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('swedish', body_source)) STORED",
+    "CREATE INDEX IF NOT EXISTS fts_post_document ON post USING gin (fts_document)",
+    "DROP INDEX IF EXISTS fts_post_body",
+]
+POSTGRESQL_DOWN = [
+    "CREATE INDEX IF NOT EXISTS fts_post_body ON post USING gin (to_tsvector('swedish', body_source))",
+    "DROP INDEX IF EXISTS fts_post_document",
+    "ALTER TABLE post DROP COLUMN IF EXISTS fts_document",
+]
+
+
 def upgrade():
     # Plain ALTER TABLE (no batch copy): a copy of `thread` would drop the forum's FTS title trigger.
     op.add_column('theme', sa.Column('thread_count', sa.Integer(), server_default='0', nullable=False))
@@ -63,11 +78,13 @@ def upgrade():
     op.create_index('ix_post_pending_opening', 'post', ['thread_id'], unique=False,
                     sqlite_where=sa.text("opening AND status = 'pending'"),
                     postgresql_where=sa.text("opening AND status = 'pending'"))
-    for statement in BACKFILL:
+    for statement in BACKFILL + (POSTGRESQL_UP if op.get_bind().dialect.name == "postgresql" else []):
         op.execute(statement)
 
 
 def downgrade():
+    for statement in POSTGRESQL_DOWN if op.get_bind().dialect.name == "postgresql" else []:
+        op.execute(statement)
     op.drop_index('ix_post_pending_opening', table_name='post')
     with op.batch_alter_table('theme_cohort_tally', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_theme_cohort_tally_cohort_id'))

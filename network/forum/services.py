@@ -6,15 +6,14 @@ moderation extends that one function.
 import re
 import unicodedata
 from dataclasses import dataclass
-
-from flask import current_app
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
     ColumnElement, Float, Integer, Select, and_, column, func, or_, select,
     text, true, update,
 )
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from network.auth.models import User
@@ -86,6 +85,9 @@ class ListPage(Pagination):
 def recount(*threads: Thread, former_theme_id: int | None = None) -> None:
     """Bring the stored counts of these threads and of their themes up to date with their posts."""
     db.session.flush()
+    # Concurrent posts in a thread or theme recount one after the other (PostgreSQL row locks), so
+    # each sees the others' committed posts; SQLite has one writer at a time anyway.
+    db.session.execute(select(Thread.id).where(Thread.id.in_([t.id for t in threads])).with_for_update())
     for thread in threads:
         thread.post_count, thread.last_post_id = db.session.execute(
             select(func.count(Post.id), func.max(Post.id))
@@ -95,6 +97,8 @@ def recount(*threads: Thread, former_theme_id: int | None = None) -> None:
     if former_theme_id is not None:
         scopes |= {(former_theme_id, t.cohort_id) for t in threads}
     db.session.flush()
+    db.session.execute(select(Theme.id).where(Theme.id.in_({theme_id for theme_id, _ in scopes}))
+                       .order_by(Theme.id).with_for_update())
     for theme_id, cohort_id in scopes:
         _recount_theme(theme_id, cohort_id)
     db.session.flush()

@@ -78,3 +78,11 @@ PROXY_FIX_X_HOST = 0
 
 # Moderation: flags from this many members hide a post until a moderator reviews it.
 MODERATION_FLAG_THRESHOLD = 3
+
+# Searches: a query running longer than this is ended with a "search took too long" page (422).
+QUERY_TIME_BUDGET_MS = 3000
+# Search results shown at most ("more than 1,000 posts found" beyond), and how many of the newest
+# matches the full-text engine hands over first and at most (refilled when visibility thins them).
+SEARCH_RESULT_CAP = 1000
+SEARCH_CANDIDATES = 1000
+SEARCH_MAX_CANDIDATES = 16000

@@ -18,6 +18,8 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Leave alone database objects that belong to no model (full-text tables)."""
     if type_ == "table" and reflected and compare_to is None:
         return not name.startswith(EXTERNAL_TABLE_PREFIXES) if EXTERNAL_TABLE_PREFIXES else True
+    if type_ == "column" and reflected and compare_to is None and name.startswith("fts_"):
+        return False  # PostgreSQL's stored tsvector of post texts (forum search)
     if type_ == "index" and reflected and compare_to is None and name:
         return not name.startswith(EXTERNAL_INDEX_PREFIXES) if EXTERNAL_INDEX_PREFIXES else True
     return True

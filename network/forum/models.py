@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import false
+from sqlalchemy import false, text
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,6 +53,11 @@ class Theme(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Moderation: participants' posts wait for a moderator's approval.
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Kept by ``forum.services.recount``: the theme's network-wide threads (cohort threads are
+    # counted per cohort in ThemeCohortTally), their visible posts and the newest visible post's time.
+    thread_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def name(self, language: str) -> str:
         """The theme's name in ``language`` (Swedish unless English is asked for)."""
@@ -83,6 +88,10 @@ class Thread(db.Model):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Kept by ``forum.services.recount``: visible posts and the newest of them (no foreign key:
+    # post already references thread, and the id is only used to load that post).
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_post_id: Mapped[int | None] = mapped_column(Integer)
 
     theme: Mapped[Theme] = relationship()
     cohort: Mapped[Cohort | None] = relationship()
@@ -95,7 +104,13 @@ class Post(db.Model):
     """One message in a thread; the opening post carries the thread's question."""
 
     __tablename__ = "post"
-    __table_args__ = (Index("ix_post_thread_id_id", "thread_id", "id"),)
+    __table_args__ = (
+        Index("ix_post_thread_id_id", "thread_id", "id"),
+        # Threads whose opening post awaits approval (hidden from most members): a tiny index, so
+        # the visibility rule never scans every post to find them.
+        Index("ix_post_pending_opening", "thread_id", sqlite_where=text("opening AND status = 'pending'"),
+              postgresql_where=text("opening AND status = 'pending'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("thread.id", ondelete="CASCADE"))
@@ -131,6 +146,18 @@ class Post(db.Model):
     def is_erased(self) -> bool:
         """Removed by its author and its text erased: only the tombstone is left."""
         return self.status == PostStatus.DELETED_BY_AUTHOR and not self.body_source
+
+
+class ThemeCohortTally(db.Model):
+    """A theme's cohort-only threads, counted per cohort: only that cohort's members see them."""
+
+    __tablename__ = "theme_cohort_tally"
+
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True, index=True)
+    thread_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PostRevision(db.Model):

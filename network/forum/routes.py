@@ -8,6 +8,7 @@ from werkzeug.exceptions import Forbidden
 from wtforms.fields.choices import SelectChoice
 
 from network import permissions
+from network.budget import QueryTooSlow, query_budget
 from network.extensions import csrf, db
 from network.forum import bp, services
 from network.forum.digests import send_notification_emails, user_for_unsubscribe
@@ -67,7 +68,7 @@ def themes():
 @login_required
 def theme(slug: str):
     theme = theme_or_404(slug)
-    page = db.paginate(services.theme_threads_stmt(current_user, theme), per_page=per_page(), error_out=False)
+    page = services.theme_threads_page(current_user, theme, request.args.get("page", 1, type=int), per_page())
     return render_template(
         "forum/theme.html", theme=theme, page=page, summaries=services.summarise(current_user, page.items),
         watch=services.theme_watch_level(current_user, theme),
@@ -264,17 +265,19 @@ def search():
     form.theme.choices = [SelectChoice("", _("All themes"))] + [
         SelectChoice(str(t.id), t.name(str(get_locale()))) for t in services.themes(include_archived=True)
     ]
-    page = hits = None
+    results, status = None, 200
     if form.validate():
         query = services.SearchQuery(
             text=form.q.data or "", theme_id=int(form.theme.data) if form.theme.data else None,
             author=form.author.data or "", date_from=form.date_from.data, date_to=form.date_to.data,
         )
-        stmt = services.search_stmt(current_user, query)
-        if stmt is not None:
-            page = db.paginate(stmt, per_page=per_page(), error_out=False)
-            hits = services.snippets(page.items, query)
-    return render_template("forum/search.html", form=form, page=page, hits=hits, args=search_args())
+        try:
+            with query_budget():
+                results = services.search(current_user, query, request.args.get("page", 1, type=int), per_page())
+        except QueryTooSlow:
+            status = 422
+    return render_template("forum/search.html", form=form, results=results, too_slow=status == 422,
+                           args=search_args()), status
 
 
 def search_args() -> dict[str, str]:

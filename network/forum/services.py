@@ -8,17 +8,19 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
-    ColumnElement, Integer, Select, and_, bindparam, column, func, literal_column, or_, select, table,
+    ColumnElement, Float, Integer, Select, and_, column, func, or_, select,
     text, true, update,
 )
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from network.auth.models import User
 from network.extensions import db
 from network.forum.models import (
     EmailFrequency, EmailPreference, Notification, NotificationKind, Post, PostRevision, PostStatus,
-    ReadState, Theme, ThemeWatch, Thread, ThreadWatch, WatchLevel,
+    ReadState, Theme, ThemeCohortTally, ThemeWatch, Thread, ThreadWatch, WatchLevel,
 )
 from network.locks import lock_row
 from network.moderation.visibility import moderated_posts, shown_threads
@@ -49,11 +51,7 @@ class Visibility:
 
 def visibility(viewer: User) -> Visibility:
     """The one rule for what ``viewer`` may see in the forum; every forum query uses it."""
-    if is_admin(viewer):
-        threads = true()
-    else:
-        own_cohorts = select(CohortMembership.cohort_id).where(CohortMembership.user_id == viewer.id)
-        threads = or_(Thread.cohort_id.is_(None), Thread.cohort_id.in_(own_cohorts))
+    threads = or_(Thread.cohort_id.is_(None), _viewer_cohorts(viewer, Thread.cohort_id))
     # Moderation: authors and moderators read pending and hidden posts; others see hidden ones as placeholders.
     threads = and_(threads, shown_threads(viewer))
     held = Post.status.in_((PostStatus.PENDING, PostStatus.HIDDEN))
@@ -64,6 +62,82 @@ def visibility(viewer: User) -> Visibility:
     )
     placeholders = Post.status.in_((PostStatus.DELETED_BY_AUTHOR, PostStatus.HIDDEN))
     return Visibility(threads=threads, posts=posts, listed=or_(posts, placeholders))
+
+
+class ListPage(Pagination):
+    """A page of results already loaded, with the pager's API (pages, has_next, iter_pages...)."""
+
+    def __init__(self, number: int, per_page: int, items: list, total: int):
+        super().__init__(page=number, per_page=per_page, error_out=False, items=items, total=total)
+
+    def _query_items(self) -> list:
+        return self._query_args["items"]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+# Stored counts ----------------------------------------------------------------------------------
+# Every change to which posts exist, their status or a thread's theme goes through
+# ``set_post_status``, ``move_thread_to`` or (for a new post) ``recount`` itself, in the same
+# transaction as the change. Counts are of visible posts; a thread counts in its theme unless
+# its opening post awaits approval; cohort-only threads are counted per cohort.
+
+def recount(*threads: Thread, former_theme_id: int | None = None) -> None:
+    """Bring the stored counts of these threads and of their themes up to date with their posts."""
+    db.session.flush()
+    # Concurrent posts in a thread or theme recount one after the other (PostgreSQL row locks), so
+    # each sees the others' committed posts; SQLite has one writer at a time anyway.
+    db.session.execute(select(Thread.id).where(Thread.id.in_([t.id for t in threads])).with_for_update())
+    for thread in threads:
+        thread.post_count, thread.last_post_id = db.session.execute(
+            select(func.count(Post.id), func.max(Post.id))
+            .where(Post.thread_id == thread.id, Post.status == PostStatus.VISIBLE)
+        ).one()
+    scopes = {(t.theme_id, t.cohort_id) for t in threads}
+    if former_theme_id is not None:
+        scopes |= {(former_theme_id, t.cohort_id) for t in threads}
+    db.session.flush()
+    db.session.execute(select(Theme.id).where(Theme.id.in_({theme_id for theme_id, _ in scopes}))
+                       .order_by(Theme.id).with_for_update())
+    for theme_id, cohort_id in scopes:
+        _recount_theme(theme_id, cohort_id)
+    db.session.flush()
+
+
+def set_post_status(post: Post, status: PostStatus) -> None:
+    """Change a post's status (shown, held, hidden, removed), keeping the stored counts right."""
+    post.status = status
+    recount(post.thread)
+
+
+def move_thread_to(thread: Thread, theme: Theme) -> None:
+    """Move a thread to another theme, keeping both themes' stored counts right."""
+    former = thread.theme_id
+    thread.theme = theme
+    recount(thread, former_theme_id=former)
+
+
+def _recount_theme(theme_id: int, cohort_id: int | None) -> None:
+    newest = aliased(Post)
+    opening = aliased(Post)
+    awaiting = select(opening.id).where(
+        opening.thread_id == Thread.id, opening.opening, opening.status == PostStatus.PENDING
+    ).exists()
+    scope = Thread.cohort_id.is_(None) if cohort_id is None else Thread.cohort_id == cohort_id
+    threads, posts, latest = db.session.execute(
+        select(func.count(Thread.id), func.coalesce(func.sum(Thread.post_count), 0), func.max(newest.created_at))
+        .outerjoin(newest, newest.id == Thread.last_post_id)
+        .where(Thread.theme_id == theme_id, scope, ~awaiting)
+    ).one()
+    if cohort_id is None:
+        tally = db.session.get(Theme, theme_id)
+    else:
+        tally = db.session.get(ThemeCohortTally, (theme_id, cohort_id))
+        if tally is None:
+            tally = ThemeCohortTally(theme_id=theme_id, cohort_id=cohort_id)
+            db.session.add(tally)
+    tally.thread_count, tally.post_count, tally.last_post_at = threads, posts, latest
 
 
 # Themes ---------------------------------------------------------------------------------------
@@ -107,17 +181,47 @@ def theme_by_slug(slug: str) -> Theme | None:
     return db.session.scalar(select(Theme).where(Theme.slug == slug))
 
 
-def theme_overview(viewer: User) -> list[tuple[Theme, int, datetime | None]]:
-    """Open themes with the number of threads the viewer sees and their latest activity."""
-    vis = visibility(viewer)
-    stmt = (
-        select(Theme, func.count(Thread.id), func.max(Thread.last_activity_at))
-        .outerjoin(Thread, and_(Thread.theme_id == Theme.id, vis.threads))
-        .where(Theme.archived_at.is_(None))
-        .group_by(Theme.id)
-        .order_by(Theme.position, Theme.id)
+@dataclass
+class ThemeRow:
+    """A theme on the themes page with what the viewer sees of it."""
+
+    theme: Theme
+    threads: int
+    posts: int
+    latest: datetime | None
+
+
+def theme_overview(viewer: User) -> list[ThemeRow]:
+    """Open themes with the threads and posts the viewer sees and the newest post, from stored counts."""
+    tallies = {
+        theme_id: (threads, posts, latest) for theme_id, threads, posts, latest in db.session.execute(
+            select(ThemeCohortTally.theme_id, func.sum(ThemeCohortTally.thread_count),
+                   func.sum(ThemeCohortTally.post_count), func.max(ThemeCohortTally.last_post_at))
+            .where(_viewer_cohorts(viewer, ThemeCohortTally.cohort_id)).group_by(ThemeCohortTally.theme_id)
+        )
+    }
+    rows = []
+    for theme in themes():
+        threads, posts, latest = tallies.get(theme.id, (0, 0, None))
+        newest = [t for t in (theme.last_post_at, latest) if t is not None]
+        rows.append(ThemeRow(theme, theme.thread_count + threads, theme.post_count + posts, max(newest, default=None)))
+    return rows
+
+
+def theme_thread_total(viewer: User, theme: Theme) -> int:
+    """How many of the theme's threads the viewer sees (network-wide ones and their cohorts'), from stored counts."""
+    in_cohorts = db.session.scalar(
+        select(func.sum(ThemeCohortTally.thread_count))
+        .where(ThemeCohortTally.theme_id == theme.id, _viewer_cohorts(viewer, ThemeCohortTally.cohort_id))
     )
-    return [tuple(row) for row in db.session.execute(stmt)]
+    return theme.thread_count + (in_cohorts or 0)
+
+
+def _viewer_cohorts(viewer: User, cohort_id: ColumnElement) -> ColumnElement:
+    """Cohort-only content the viewer may see: their own cohorts' (every cohort for admins)."""
+    if is_admin(viewer):
+        return true()
+    return cohort_id.in_(select(CohortMembership.cohort_id).where(CohortMembership.user_id == viewer.id))
 
 
 def save_theme(theme: Theme | None, *, name_sv: str, name_en: str, description_sv: str, description_en: str) -> Theme:
@@ -172,33 +276,33 @@ def theme_threads_stmt(viewer: User, theme: Theme) -> Select:
     )
 
 
+def theme_threads_page(viewer: User, theme: Theme, number: int, per_page: int) -> "ListPage":
+    """A page of the theme's threads the viewer sees; the page count comes from the stored counts."""
+    stmt = theme_threads_stmt(viewer, theme).limit(per_page).offset((max(number, 1) - 1) * per_page)
+    return ListPage(number, per_page, list(db.session.scalars(stmt)), theme_thread_total(viewer, theme))
+
+
 def summarise(viewer: User, threads: list[Thread]) -> list[ThreadSummary]:
-    """Reply counts, latest posts and unread counts for a page of threads, in three queries."""
+    """Reply counts, latest posts and unread counts for a page of threads, in two queries.
+
+    Reply counts and latest posts come from the stored counts; unread state is read for these threads only.
+    """
     ids = [t.id for t in threads]
     if not ids:
         return []
-    vis = visibility(viewer)
-    stats = {
-        thread_id: (count, latest_id) for thread_id, count, latest_id in db.session.execute(
-            select(Post.thread_id, func.count(Post.id), func.max(Post.id))
-            .where(Post.thread_id.in_(ids), vis.posts).group_by(Post.thread_id)
-        )
-    }
-    latest_ids = [latest for _, latest in stats.values()]
+    latest_ids = [t.last_post_id for t in threads if t.last_post_id]
     latest = {p.id: p for p in db.session.scalars(
         select(Post).where(Post.id.in_(latest_ids)).options(joinedload(Post.author))
     )} if latest_ids else {}
     unread = dict(db.session.execute(
         select(Post.thread_id, func.count(Post.id))
         .outerjoin(ReadState, and_(ReadState.thread_id == Post.thread_id, ReadState.user_id == viewer.id))
-        .where(Post.thread_id.in_(ids), vis.posts, Post.id > func.coalesce(ReadState.last_read_post_id, 0))
+        .where(Post.thread_id.in_(ids), visibility(viewer).posts,
+               Post.id > func.coalesce(ReadState.last_read_post_id, 0))
         .group_by(Post.thread_id)
     ).all())
-    return [
-        ThreadSummary(t, max(stats.get(t.id, (0, 0))[0] - 1, 0), latest.get(stats.get(t.id, (0, 0))[1]),
-                      unread.get(t.id, 0))
-        for t in threads
-    ]
+    return [ThreadSummary(t, max(t.post_count - 1, 0), latest.get(t.last_post_id), unread.get(t.id, 0))
+            for t in threads]
 
 
 def visible_thread(viewer: User, thread_id: int) -> Thread | None:
@@ -384,6 +488,7 @@ def _add_post(author: User, thread: Thread, body: str, *, opening: bool) -> Post
     db.session.add(post)
     db.session.flush()
     screen_new_post(post)  # moderation: approval-required themes hold participants' posts
+    recount(thread)
     if _watch(author.id, thread.id) is None:
         db.session.add(ThreadWatch(user_id=author.id, thread_id=thread.id, level=WatchLevel.WATCHING))
     mark_read(author, thread, [post])
@@ -436,7 +541,7 @@ def delete_post(post: Post) -> None:
     they are kept for the moderator until the case is closed)."""
     from network.moderation.services import has_open_case  # moderation builds on the forum
 
-    post.status = PostStatus.DELETED_BY_AUTHOR
+    set_post_status(post, PostStatus.DELETED_BY_AUTHOR)
     clear_pending_edit(post)
     if not has_open_case(post):
         erase_text(post)
@@ -662,9 +767,7 @@ def record_emailed(user: User, notifications: list[Notification], now: datetime)
 
 # Search ---------------------------------------------------------------------------------------
 
-FTS_TABLE = table("fts_post", column("rowid", Integer), column("title"), column("body"))
 MARK_START, MARK_END = "\ue000", "\ue001"
-PG_CONFIG = "swedish"
 
 
 @dataclass
@@ -682,50 +785,148 @@ class SearchQuery:
         return re.findall(r"\w+", self.text.lower())[:10]
 
 
-def search_stmt(viewer: User, query: SearchQuery) -> Select | None:
-    """Posts the viewer may read that match the query, best match first; None without words."""
-    terms = query.terms()
-    if not terms:
+@dataclass
+class SearchResults:
+    """A page of search hits, their snippets, and how many there are (capped)."""
+
+    page: ListPage
+    hits: dict[int, "Snippet"]
+    more: bool  # more matches than the cap: the count reads "more than ..."
+
+
+def search(viewer: User, query: SearchQuery, number: int, per_page: int) -> SearchResults | None:
+    """A page of the posts the viewer may read that match the query, best match first; None without words.
+
+    The full-text engine ranks and limits the matches (the newest SEARCH_CANDIDATES of them,
+    refilled up to SEARCH_MAX_CANDIDATES when visibility and filters leave too few); only those
+    candidates are checked for visibility, and only the page shown is loaded and gets snippets.
+    So a page costs the same whether a word is in ten posts or in every post.
+    """
+    if not query.terms():
         return None
+    config = current_app.config
+    cap, number = config["SEARCH_RESULT_CAP"], max(number, 1)
+    ids, more = _visible_matches(viewer, query, min(number * per_page, cap), cap, config["SEARCH_CANDIDATES"],
+                                 config["SEARCH_MAX_CANDIDATES"])
+    shown = ids[(number - 1) * per_page:number * per_page]
+    posts = {p.id: p for p in db.session.scalars(
+        select(Post).where(Post.id.in_(shown))
+        .options(joinedload(Post.thread).joinedload(Thread.theme), joinedload(Post.author))
+    )} if shown else {}
+    page = ListPage(number, per_page, [posts[i] for i in shown if i in posts], min(len(ids), cap))
+    return SearchResults(page, snippets(page.items, query), more=more)
+
+
+def _visible_matches(viewer: User, query: SearchQuery, need: int, cap: int, window: int,
+                     most: int) -> tuple[list[int], bool]:
+    """Ids of up to ``cap + 1`` matching posts the viewer may read, best first, and whether there are more.
+
+    The candidates are refilled (a larger window) only while the page asked for is not filled and
+    the engine has more matches than it handed over.
+    """
+    while True:
+        rows = db.session.execute(_ranked_stmt(viewer, query, window).limit(cap + 1)).all()
+        full = (rows[0].handed_over if rows else _match_count(query.terms(), window)) >= window
+        if len(rows) >= need or not full or window >= most:
+            return [row.post_id for row in rows], full or len(rows) > cap
+        window = min(window * 4, most)
+
+
+def _ranked_stmt(viewer: User, query: SearchQuery, window: int) -> Select:
+    """The candidates' ids the viewer may read and the filters keep, best match (lowest score) first.
+
+    Each candidate is checked on its own (a correlated lookup by id), so no database plans a scan
+    of every post or thread however few the candidates are.
+    """
+    found = _candidates(query.terms(), window)
+    handed_over = select(func.count()).select_from(found).scalar_subquery()
     vis = visibility(viewer)
-    stmt = (
-        select(Post).join(Post.thread).join(Thread.theme)
-        .where(vis.threads, vis.posts, or_(Post.status == PostStatus.VISIBLE, moderated_posts(viewer)))
-        .options(contains_eager(Post.thread).contains_eager(Thread.theme), joinedload(Post.author))
+    check = (
+        select(Post.id).join(Post.thread)
+        .where(Post.id == found.c.post_id, vis.threads, vis.posts,
+               or_(Post.status == PostStatus.VISIBLE, moderated_posts(viewer)))
     )
-    stmt = _match(stmt, terms)
     if query.theme_id:
-        stmt = stmt.where(Thread.theme_id == query.theme_id)
+        check = check.where(Thread.theme_id == query.theme_id)
     if query.author:
         handle = query.author.strip().lstrip("@").lower()
-        stmt = stmt.where(Post.author_id.in_(select(User.id).where(User.handle == handle)))
+        check = check.where(Post.author_id.in_(select(User.id).where(User.handle == handle)))
     if query.date_from:
-        stmt = stmt.where(Post.created_at >= stockholm_midnight(query.date_from))
+        check = check.where(Post.created_at >= stockholm_midnight(query.date_from))
     if query.date_to:
-        stmt = stmt.where(Post.created_at < stockholm_midnight(query.date_to + timedelta(days=1)))
-    return stmt
+        check = check.where(Post.created_at < stockholm_midnight(query.date_to + timedelta(days=1)))
+    kept = check.limit(1).correlate(found).scalar_subquery()
+    return (
+        select(found.c.post_id, handed_over.label("handed_over")).where(kept.is_not(None))
+        .order_by(found.c.score, found.c.post_id.desc())
+    )
 
 
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _match(stmt: Select, terms: list[str]) -> Select:
+# The newest ``window`` matches with their score (lower is better), ranked inside the engine.
+# PostgreSQL: texts of posts (stored tsvector) and titles of opening posts, one GIN index each.
+# "id + 0" keeps the planner on the GIN index: walking every post newest first to find a rare
+# word is what it would otherwise choose. A word common among the newest posts is found
+# among them instead (the same newest matches, without the index's full list).
+PG_QUERY = "to_tsquery('swedish', :match)"
+PG_TEXTS = {
+    "recent": (
+        f"SELECT id AS post_id, -ts_rank(fts_document, {PG_QUERY}) AS score FROM "
+        "(SELECT id, fts_document FROM post ORDER BY id DESC LIMIT :recent) AS newest "
+        f"WHERE fts_document @@ {PG_QUERY} ORDER BY id DESC LIMIT :window"
+    ),
+    "indexed": (
+        f"SELECT id AS post_id, -ts_rank(fts_document, {PG_QUERY}) AS score FROM post "
+        f"WHERE fts_document @@ {PG_QUERY} ORDER BY id + 0 DESC LIMIT :window"
+    ),
+}
+PG_TITLES = (
+    "SELECT (SELECT id FROM post WHERE post.thread_id = thread.id AND post.opening LIMIT 1) AS post_id,"
+    f" -ts_rank(to_tsvector('swedish', thread.title), {PG_QUERY}) AS score FROM thread"
+    f" WHERE to_tsvector('swedish', thread.title) @@ {PG_QUERY} ORDER BY thread.id + 0 DESC LIMIT :window"
+)
+SQLITE_CANDIDATES = (
+    "SELECT rowid AS post_id, rank AS score FROM fts_post WHERE fts_post MATCH :match "
+    "ORDER BY rowid DESC LIMIT :window"
+)
+MATCH_COUNT_SQL = {
+    "sqlite": "SELECT count(*) FROM (SELECT rowid FROM fts_post WHERE fts_post MATCH :match LIMIT :window)",
+    "postgresql": f"SELECT count(*) FROM ({PG_TEXTS['indexed']}) AS found",
+}
+RECENT_FACTOR = 10  # PostgreSQL looks among the newest window x 10 posts first
+# Whether the newest posts alone hold ``window`` matches: a bounded look, before choosing.
+PG_RECENT_COUNT = f"SELECT count(*) FROM ({PG_TEXTS['recent']}) AS found"
+
+
+def _engine_match(terms: list[str]) -> str:
+    """The terms as prefixes, all required, in the engine's syntax (terms are letters and digits only)."""
     if _dialect() == "postgresql":
-        tsquery = func.to_tsquery(PG_CONFIG, " & ".join(f"{t}:*" for t in terms))
-        # Two index-friendly halves (one GIN index each) instead of an OR across the join.
-        in_body = select(Post.id).where(func.to_tsvector(PG_CONFIG, Post.body_source).bool_op("@@")(tsquery))
-        in_title = select(Post.id).join(Post.thread).where(
-            Post.opening, func.to_tsvector(PG_CONFIG, Thread.title).bool_op("@@")(tsquery)
-        )
-        rank = func.ts_rank(func.to_tsvector(PG_CONFIG, Post.body_source), tsquery)
-        return stmt.where(Post.id.in_(in_body.union(in_title))).order_by(rank.desc(), Post.id.desc())
-    fts_query = " ".join(f'"{t}"*' for t in terms)
+        return " & ".join(f"{t}:*" for t in terms)
+    return " ".join(f'"{t}"*' for t in terms)
+
+
+def _candidates(terms: list[str], window: int):
+    params = {"match": _engine_match(terms), "window": window}
+    sql = SQLITE_CANDIDATES
+    if _dialect() == "postgresql":
+        params["recent"] = window * RECENT_FACTOR
+        common = db.session.scalar(text(PG_RECENT_COUNT), params) >= window
+        texts = PG_TEXTS["recent" if common else "indexed"]
+        if not common:
+            del params["recent"]
+        sql = f"SELECT post_id, min(score) AS score FROM (({texts}) UNION ALL ({PG_TITLES})) AS halves GROUP BY post_id"
     return (
-        stmt.join(FTS_TABLE, FTS_TABLE.c.rowid == Post.id)
-        .where(literal_column("fts_post").op("MATCH")(fts_query))
-        .order_by(text("fts_post.rank"), Post.id.desc())
+        text(sql).bindparams(**params)
+        .columns(column("post_id", Integer), column("score", Float)).cte("candidates").prefix_with("MATERIALIZED")
     )
+
+
+def _match_count(terms: list[str], window: int) -> int:
+    """How many posts match, counted by the engine up to ``window``."""
+    return db.session.scalar(text(MATCH_COUNT_SQL[_dialect()]), {"match": _engine_match(terms), "window": window})
 
 
 @dataclass
@@ -736,30 +937,33 @@ class Snippet:
     body: str
 
 
+SNIPPET_WORDS = 24
+
+
 def snippets(posts: list[Post], query: SearchQuery) -> dict[int, Snippet]:
-    """Highlighted extracts of the matching title and text of each post, in one query."""
-    ids = [p.id for p in posts]
+    """Highlighted extracts of the thread title and the text of each shown post.
+
+    Built here for the page's posts only: asking the full-text engine would repeat the whole
+    match once per post, which for a word in most posts costs more than the search itself.
+    """
     terms = query.terms()
-    if not ids or not terms:
+    if not terms:
         return {}
-    if _dialect() == "postgresql":
-        tsquery = func.to_tsquery(PG_CONFIG, " & ".join(f"{t}:*" for t in terms))
-        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2"
-        stmt = (
-            select(Post.id, func.ts_headline(PG_CONFIG, Thread.title, tsquery, f"{options}, HighlightAll=true"),
-                   func.ts_headline(PG_CONFIG, Post.body_source, tsquery, options))
-            .join(Post.thread).where(Post.id.in_(ids))
-        )
-        rows = db.session.execute(stmt)
-    else:
-        stmt = text(
-            "SELECT rowid, snippet(fts_post, 0, :start, :end, '…', 20), snippet(fts_post, 1, :start, :end, '…', 24) "
-            "FROM fts_post WHERE fts_post MATCH :q AND rowid IN :ids"
-        ).bindparams(bindparam("ids", expanding=True))
-        rows = db.session.execute(stmt, {
-            "start": MARK_START, "end": MARK_END, "q": " ".join(f'"{t}"*' for t in terms), "ids": ids,
-        })
-    return {post_id: Snippet(title or "", body or "") for post_id, title, body in rows}
+    word = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE)
+    return {p.id: Snippet(_mark(p.thread.title, word), _extract(p.body_source or "", word)) for p in posts}
+
+
+def _mark(text: str, word: re.Pattern) -> str:
+    return word.sub(lambda found: f"{MARK_START}{found.group(0)}{MARK_END}", text)
+
+
+def _extract(text: str, word: re.Pattern) -> str:
+    """About SNIPPET_WORDS words around the first match, matches marked."""
+    words = text.split()
+    first = next((i for i, each in enumerate(words) if word.search(each)), 0)
+    start = max(first - SNIPPET_WORDS // 3, 0)
+    shown = _mark(" ".join(words[start:start + SNIPPET_WORDS]), word)
+    return ("…" if start else "") + shown + ("…" if start + SNIPPET_WORDS < len(words) else "")
 
 
 # Forms ------------------------------------------------------------------------------

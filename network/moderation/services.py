@@ -187,8 +187,8 @@ def flag_post(member: User, post: Post, reason: FlagReason, details: str = "") -
     flaggers = db.session.scalar(select(func.count(func.distinct(Flag.flagger_id))).where(
         Flag.post_id == post.id, Flag.resolved_at.is_(None)))
     if flaggers >= flag_threshold() and post.status == PostStatus.VISIBLE:
-        post.status = PostStatus.HIDDEN
         post.hidden_reason = ""
+        forum.set_post_status(post, PostStatus.HIDDEN)
         record(None, ActionKind.AUTO_HIDE_POST, post=post)
     return flag
 
@@ -276,30 +276,30 @@ def moderated_thread(viewer: User, thread_id: int) -> Thread | None:
 def dismiss_flags(moderator: User, post: Post, reason: str = "") -> None:
     """The flags were unfounded: close them; a post hidden by flags alone comes back."""
     if auto_hidden(post):
-        post.status = PostStatus.VISIBLE
+        forum.set_post_status(post, PostStatus.VISIBLE)
     _resolve_flags(post, FlagResolution.DISMISSED)
     record(moderator, ActionKind.DISMISS_FLAGS, post=post, reason=reason)
 
 
 def hide_post(moderator: User, post: Post, reason: str) -> None:
     """Hide the post from members (its author sees why); its open flags are handled."""
-    post.status = PostStatus.HIDDEN
     post.hidden_reason = reason.strip()
+    forum.set_post_status(post, PostStatus.HIDDEN)
     _resolve_flags(post, FlagResolution.ACTIONED)
     record(moderator, ActionKind.HIDE_POST, post=post, reason=reason)
 
 
 def restore_post(moderator: User, post: Post, reason: str = "") -> None:
     """Show a hidden post again; its open flags are handled."""
-    post.status = PostStatus.VISIBLE
     post.hidden_reason = None
+    forum.set_post_status(post, PostStatus.VISIBLE)
     _resolve_flags(post, FlagResolution.DISMISSED)
     record(moderator, ActionKind.RESTORE_POST, post=post, reason=reason)
 
 
 def approve_post(moderator: User, post: Post, reason: str = "") -> None:
     """Publish a post that awaited approval."""
-    post.status = PostStatus.VISIBLE
+    forum.set_post_status(post, PostStatus.VISIBLE)
     record(moderator, ActionKind.APPROVE_POST, post=post, reason=reason)
 
 
@@ -350,7 +350,7 @@ def set_pinned(moderator: User, thread: Thread, pinned: bool, reason: str = "") 
 def move_thread(moderator: User, thread: Thread, theme: Theme, reason: str = "") -> None:
     """Move a thread to another theme; the log keeps where it came from."""
     origin = thread.theme.name_sv
-    thread.theme = theme
+    forum.move_thread_to(thread, theme)
     note = f"{origin} → {theme.name_sv}" + (f": {reason.strip()}" if reason and reason.strip() else "")
     record(moderator, ActionKind.MOVE_THREAD, thread=thread, reason=note)
 
@@ -392,8 +392,7 @@ def screen_new_post(post: Post) -> None:
     """Hold a participant's new post in an approval-required theme and tell the moderators."""
     if not needs_approval(post):
         return
-    post.status = PostStatus.PENDING
-    db.session.flush()
+    forum.set_post_status(post, PostStatus.PENDING)
     notify(thread_moderators(post.thread), NoticeKind.AWAITING_APPROVAL, post)
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from network import permissions
+from network.budget import QueryTooSlow, query_budget
 from network.extensions import db
 from network.labels import label
 from network.people import bp, services
@@ -72,10 +73,16 @@ def directory():
     options = services.directory_options()
     query = services.parse_directory_query(request.args, options)
     stmt = services.directory_stmt(query, local_today())
-    page = services.paginate_clamped(stmt, query.page, current_app.config["PER_PAGE"])
     filters = directory_filters(options)
     ignored = [text for name, text, _values, _all in filters if name in query.ignored]
-    return render_template("people/directory.html", page=page, query=query, filters=filters, ignored=ignored)
+    try:
+        with query_budget():
+            page = services.paginate_clamped(stmt, query.page, current_app.config["PER_PAGE"])
+    except QueryTooSlow:
+        return render_template("people/directory.html", page=None, query=query, filters=filters, ignored=ignored,
+                               result_cap=services.DIRECTORY_RESULT_CAP), 422
+    return render_template("people/directory.html", page=page, query=query, filters=filters, ignored=ignored,
+                           result_cap=services.DIRECTORY_RESULT_CAP)
 
 
 def directory_filters(options: services.DirectoryOptions) -> list[tuple]:

@@ -24,6 +24,8 @@ from network.timeutil import utcnow
 STATUSES = ("participant", "alumnus", "course_leader")
 SORTS = ("relevance", "name", "active")
 MAX_SEARCH_TERMS = 8
+DIRECTORY_RESULT_CAP = 1000  # matches shown at most; beyond it the count reads "more than 1,000"
+DIRECTORY_MAX_CANDIDATES = 20_000  # the engine's limit when filters narrow the matches further
 COUNTERPARTS_SHOWN = 6
 
 
@@ -95,14 +97,16 @@ INDEX_SQL = {
     "sqlite": {
         "delete": "DELETE FROM people_fts WHERE rowid = :id",
         "insert": "INSERT INTO people_fts (rowid, document) VALUES (:id, :document)",
-        "search": "SELECT rowid AS user_id, bm25(people_fts) AS rank FROM people_fts WHERE people_fts MATCH :match",
+        "search": (
+            "SELECT rowid AS user_id, rank FROM people_fts WHERE people_fts MATCH :match ORDER BY rank LIMIT :window"
+        ),
     },
     "postgresql": {
         "delete": "DELETE FROM people_fts WHERE user_id = :id",
         "insert": "INSERT INTO people_fts (user_id, document) VALUES (:id, to_tsvector('simple', :document))",
         "search": (
             "SELECT user_id, -ts_rank(document, to_tsquery('simple', :match)) AS rank "
-            "FROM people_fts WHERE document @@ to_tsquery('simple', :match)"
+            "FROM people_fts WHERE document @@ to_tsquery('simple', :match) ORDER BY rank LIMIT :window"
         ),
     },
 }
@@ -173,14 +177,15 @@ def search_terms(query: str) -> list[str]:
     return re.findall(r"[^\W_]+", (query or "").lower())[:MAX_SEARCH_TERMS]
 
 
-def _matches(terms: list[str]):
-    """A subquery of (user_id, rank) for members matching every term as a prefix; lower rank is better."""
+def _matches(terms: list[str], window: int):
+    """A subquery of (user_id, rank) for the ``window`` best members matching every term as a prefix, ranked
+    and limited inside the full-text engine; lower rank is better."""
     if db.session.get_bind().dialect.name == "sqlite":
         match = " ".join(f'"{term}"*' for term in terms)
     else:
         match = " & ".join(f"{term}:*" for term in terms)
     return (
-        text(_sql("search")).bindparams(match=match)
+        text(_sql("search")).bindparams(match=match, window=window)
         .columns(column("user_id", Integer), column("rank", Float)).subquery("fts")
     )
 
@@ -231,6 +236,10 @@ class DirectoryQuery:
     @property
     def filtered(self) -> bool:
         return bool(self.url_args().keys() - {"sort"})
+
+    @property
+    def filtered_beyond_words(self) -> bool:
+        return bool(self.url_args().keys() - {"sort", "q"})
 
 
 def _int_or_none(raw: str) -> int | None:
@@ -321,7 +330,8 @@ def directory_stmt(query: DirectoryQuery, today: date) -> Select:
     terms = search_terms(query.q)
     order = [func.lower(User.name), User.id]
     if terms:
-        matches = _matches(terms)
+        # Filters narrow the matches after the engine: then take every match the engine could give.
+        matches = _matches(terms, DIRECTORY_MAX_CANDIDATES if query.filtered_beyond_words else DIRECTORY_RESULT_CAP + 1)
         stmt = stmt.join(matches, matches.c.user_id == User.id)
         if query.sort == "relevance":
             order = [matches.c.rank, *order]

@@ -5,7 +5,7 @@ mail built from them) become one clean line, as the forms now store them. Only r
 control character change; a unique name is left alone if its clean form is already taken.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01 19:45:00
 
 """
@@ -16,7 +16,7 @@ from network.inputs import clean_line, has_control
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -68,7 +68,7 @@ def themes():
 @login_required
 def theme(slug: str):
     theme = theme_or_404(slug)
-    page = services.theme_threads_page(current_user, theme, request.args.get("page", 1, type=int), per_page())
+    page = services.theme_threads_page(current_user, theme, query_int("page", 1), per_page())
     return render_template(
         "forum/theme.html", theme=theme, page=page, summaries=services.summarise(current_user, page.items),
         watch=services.theme_watch_level(current_user, theme),
@@ -273,7 +273,7 @@ def search():
         )
         try:
             with query_budget():
-                results = services.search(current_user, query, request.args.get("page", 1, type=int), per_page())
+                results = services.search(current_user, query, query_int("page", 1), per_page())
         except QueryTooSlow:
             status = 422
     return render_template("forum/search.html", form=form, results=results, too_slow=status == 422,

@@ -488,7 +488,8 @@ def _add_post(author: User, thread: Thread, body: str, *, opening: bool) -> Post
     db.session.add(post)
     db.session.flush()
     screen_new_post(post)  # moderation: approval-required themes hold participants' posts
-    recount(thread)
+    if post.status == PostStatus.VISIBLE:  # a held post was recounted when moderation held it
+        recount(thread)
     if _watch(author.id, thread.id) is None:
         db.session.add(ThreadWatch(user_id=author.id, thread_id=thread.id, level=WatchLevel.WATCHING))
     mark_read(author, thread, [post])

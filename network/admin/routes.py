@@ -33,11 +33,11 @@ def only_staff():
     require(permissions.can_view_admin(current_user))
 
 
-def led_cohort_ids() -> list[int] | None:
-    """None for admins (all cohorts), else the ids of the cohorts the user leads."""
+def cohort_scope() -> frozenset[int] | None:
+    """The cohorts the current user administers: None for admins (all cohorts), else those they lead."""
     if permissions.is_admin(current_user):
         return None
-    return [m.cohort_id for m in current_user.memberships if m.role == MembershipRole.COURSE_LEADER]
+    return programme.led_cohort_ids(current_user)
 
 
 @bp.get("/")
@@ -93,7 +93,7 @@ def save_named(form, obj, taken_message: str):
 
 @bp.get("/cohorts")
 def cohorts():
-    return render_template("admin/cohorts.html", rows=programme.cohorts_with_counts(led_cohort_ids()))
+    return render_template("admin/cohorts.html", rows=programme.cohorts_with_counts(cohort_scope()))
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"], defaults={"cohort_id": None})
@@ -241,7 +241,7 @@ def edit_user(user_id: int):
 @bp.route("/invitations", methods=["GET", "POST"])
 def invitations():
     require(permissions.can_invite(current_user))
-    cohort_ids = led_cohort_ids()
+    cohort_ids = cohort_scope()
     form = InvitationForm()
     form.organisation_id.choices = services.organisation_choices()
     form.cohort_id.choices = ([SelectChoice(0, _("No cohort"))] if cohort_ids is None else []) + services.cohort_choices(cohort_ids)
@@ -280,7 +280,7 @@ def _send_invitation(form: InvitationForm) -> bool:
 @bp.post("/invitations/<int:invitation_id>/revoke")
 def revoke_invitation(invitation_id: int):
     invitation = db.get_or_404(Invitation, invitation_id)
-    cohort_ids = led_cohort_ids()
+    cohort_ids = cohort_scope()
     if cohort_ids is not None and invitation.cohort_id not in cohort_ids:
         abort(404)
     if invitation.is_open(utcnow()):

@@ -1,4 +1,6 @@
 """Queries and rules behind the administration pages."""
+from collections.abc import Collection
+
 from wtforms.fields.choices import SelectChoice
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -25,7 +27,7 @@ def users_stmt(query: str = "") -> Select:
     return stmt
 
 
-def invitations_stmt(cohort_ids: list[int] | None = None) -> Select:
+def invitations_stmt(cohort_ids: Collection[int] | None = None) -> Select:
     """Invitations newest first with what the list shows loaded; limited to cohorts when given."""
     stmt = (
         select(Invitation)
@@ -46,7 +48,7 @@ def organisation_choices() -> list[SelectChoice]:
     return [SelectChoice(o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
 
 
-def cohort_choices(cohort_ids: list[int] | None = None) -> list[SelectChoice]:
+def cohort_choices(cohort_ids: Collection[int] | None = None) -> list[SelectChoice]:
     """Cohorts newest first as select-field choices; only the given ids when set."""
     stmt = select(Cohort).order_by(Cohort.starts_on.desc())
     if cohort_ids is not None:

@@ -1,10 +1,11 @@
 """Queries and rules for organisations, cohorts, memberships and programme events."""
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from network.auth.models import User
+from network.auth.models import Role, User
 from network.extensions import db
 from network.programme.models import (
     Cohort,
@@ -13,6 +14,13 @@ from network.programme.models import (
     Organisation,
     ProgrammeEvent,
 )
+
+
+def led_cohort_ids(user) -> frozenset[int]:
+    """The ids of the cohorts the user leads: none unless theirs is an active course leader's account."""
+    if not (user and user.is_authenticated and user.is_active and user.role == Role.COURSE_LEADER):
+        return frozenset()
+    return frozenset(m.cohort_id for m in user.memberships if m.role == MembershipRole.COURSE_LEADER)
 
 
 def organisation_by_name(name: str) -> Organisation | None:
@@ -46,7 +54,7 @@ def cohorts_stmt() -> Select:
     return select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.name)
 
 
-def cohorts_with_counts(cohort_ids: list[int] | None = None) -> list[tuple[Cohort, int]]:
+def cohorts_with_counts(cohort_ids: Collection[int] | None = None) -> list[tuple[Cohort, int]]:
     """Cohorts (all, or those with the given ids) with their member counts, newest first."""
     stmt = (
         select(Cohort, func.count(CohortMembership.id))

@@ -1,7 +1,8 @@
 """The one permission vocabulary: small predicates used by views, templates and tests.
 
 Views call ``require(can_x(user, obj))``; templates reach the same predicates as
-``can.x(current_user, obj)``. Private objects are not checked here: their queries
+``can.x(current_user, obj)``. Predicates on forum objects (threads, posts) live with the
+forum in ``network.forum.visibility``; templates reach them through ``can`` too. Private objects are not checked here: their queries
 filter by owner and answer 404 to everyone else.
 """
 from flask import abort
@@ -9,6 +10,7 @@ from flask import abort
 from network.auth.models import Role, User
 from network.people.models import Visibility
 from network.programme.models import Cohort, MembershipRole
+from network.programme.services import led_cohort_ids
 
 
 def is_member(user) -> bool:
@@ -28,14 +30,7 @@ def is_course_leader(user) -> bool:
 
 def leads_cohort(user, cohort: Cohort) -> bool:
     """A course leader of this particular cohort."""
-    return cohort.id in led_cohorts(user)
-
-
-def led_cohorts(user) -> set[int]:
-    """The ids of the cohorts the user leads as a course leader (none unless a course leader)."""
-    if not is_course_leader(user):
-        return set()
-    return {m.cohort_id for m in user.memberships if m.role == MembershipRole.COURSE_LEADER}
+    return cohort.id in led_cohort_ids(user)
 
 
 def in_cohort(user, cohort: Cohort) -> bool:
@@ -166,58 +161,6 @@ def can_manage_themes(user) -> bool:
     return is_admin(user) or is_course_leader(user)
 
 
-def can_see_thread(user, thread) -> bool:
-    """Sees a thread: network-wide ones for every member; cohort ones for that cohort and admins.
-
-    Mirrors the query filter in ``forum.services.visibility`` for single objects (mentions).
-    """
-    if not is_member(user):
-        return False
-    return thread.cohort_id is None or is_admin(user) or any(
-        m.cohort_id == thread.cohort_id for m in user.memberships
-    )
-
-
-def can_moderate_thread(user, thread) -> bool:
-    """A moderator of the thread: admins; course leaders for network threads and their cohorts'."""
-    if is_admin(user):
-        return True
-    if not is_course_leader(user):
-        return False
-    return thread.cohort_id is None or any(
-        m.cohort_id == thread.cohort_id and m.role == MembershipRole.COURSE_LEADER for m in user.memberships
-    )
-
-
-def can_start_thread(user, theme) -> bool:
-    """May open a thread in the theme: every member, while the theme is not archived."""
-    return is_member(user) and not theme.archived
-
-
-def can_reply(user, thread) -> bool:
-    """May reply: every member who sees the thread, unless it is locked."""
-    return is_member(user) and not thread.locked
-
-
-def can_edit_post(user, post) -> bool:
-    """Authors edit their own posts while the post stands and the thread is open."""
-    from network.forum.models import PostStatus
-
-    return (
-        is_member(user) and post.author_id == user.id and not post.thread.locked
-        and post.status in (PostStatus.VISIBLE, PostStatus.PENDING)
-    )
-
-
-def can_delete_post(user, post) -> bool:
-    """Authors remove their own posts (softly: a placeholder says the author removed it)."""
-    return can_edit_post(user, post)
-
-
-def can_see_revisions(user, post) -> bool:
-    """Earlier versions of a post are for moderators."""
-    return can_moderate_thread(user, post.thread)
-
 def can_write_journal(user) -> bool:
     """Keeps a private journal (every active member; entries are filtered by author in queries)."""
     return is_member(user)
@@ -234,33 +177,6 @@ def can_moderate(user) -> bool:
     return is_admin(user) or is_course_leader(user)
 
 
-def can_moderate_post(user, post) -> bool:
-    """May hide, restore, approve, edit and handle flags on the post: a moderator of its thread."""
-    return can_moderate_thread(user, post.thread)
-
-
-def can_moderate_theme(user, theme) -> bool:
-    """May decide whether a theme needs approval: themes are network-wide, so every moderator."""
-    return can_moderate(user)
-
-
-def can_move_thread(user, thread) -> bool:
-    """May move a thread to another theme: a moderator of the thread."""
-    return can_moderate_thread(user, thread)
-
-
-def can_flag(user, post) -> bool:
-    """Any member may flag a standing post by someone else."""
-    from network.forum.models import PostStatus
-
-    return is_member(user) and post.author_id != user.id and post.status == PostStatus.VISIBLE
-
-
-def can_read_hidden(user, post) -> bool:
-    """Reads a post a moderator hid: its author (with the reason) and its moderators."""
-    return is_member(user) and (post.author_id == user.id or can_moderate_post(user, post))
-
-
 def can_suspend(user, member: User) -> bool:
     """May suspend or reactivate a member: admins anyone but themselves (network-wide);
     course leaders only participants of a cohort they lead."""
@@ -268,5 +184,5 @@ def can_suspend(user, member: User) -> bool:
         return False
     if is_admin(user):
         return True
-    led = led_cohorts(user)
+    led = led_cohort_ids(user)
     return member.role == Role.PARTICIPANT and any(m.cohort_id in led for m in member.memberships)

@@ -6,6 +6,7 @@ import sqlite3
 import sys
 import traceback
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import Flask, current_app, has_request_context, render_template, request, session
 from flask.globals import request_ctx
@@ -202,6 +203,7 @@ def log_database_error(what: str, error: DBAPIError) -> None:
 def register_request_hooks(app: Flask) -> None:
     """Security headers on every response and template helpers."""
     from network import permissions
+    from network.forum import visibility as forum_rules
     from network.labels import label
     from network.timeutil import local_today
 
@@ -220,12 +222,22 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def template_helpers():
-        return {"can": permissions, "today": local_today(), "main_nav": main_nav(app)}
+        return {"can": can, "today": local_today(), "main_nav": main_nav(app)}
+
+    can = predicates(permissions, forum_rules)
 
     app.jinja_env.globals.update(
         label=label, role_label=label, field_attrs=field_attrs, mail_url=mail_url,
         format_date=format_date, format_datetime=format_datetime, get_locale=get_locale,
     )
+
+
+def predicates(*modules) -> SimpleNamespace:
+    """The ``can_*`` and ``is_*`` predicates of these modules under one name (templates' ``can``)."""
+    found = {}
+    for module in modules:
+        found.update({name: f for name, f in vars(module).items() if name.startswith(("can_", "is_"))})
+    return SimpleNamespace(**found)
 
 
 def keep_private(response) -> None:

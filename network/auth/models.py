@@ -23,6 +23,14 @@ class Role(enum.StrEnum):
     COURSE_LEADER = "course_leader"
     ADMIN = "admin"
 
+    @property
+    def is_participant(self) -> bool:
+        return self is Role.PARTICIPANT
+
+    @property
+    def is_course_leader(self) -> bool:
+        return self is Role.COURSE_LEADER
+
 
 class UserStatus(enum.StrEnum):
     ACTIVE = "active"

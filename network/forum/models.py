@@ -19,15 +19,41 @@ class PostStatus(enum.StrEnum):
     DELETED_BY_AUTHOR = "deleted_by_author"
 
 
+# Statuses in which moderation keeps a post from most readers: awaiting approval or hidden.
+HELD_STATUSES = (PostStatus.PENDING, PostStatus.HIDDEN)
+# Statuses whose posts still stand in their thread and may be edited by their author.
+STANDING_STATUSES = (PostStatus.VISIBLE, PostStatus.PENDING)
+# Statuses shown to readers who may not read the text as a placeholder in the thread.
+PLACEHOLDER_STATUSES = (PostStatus.DELETED_BY_AUTHOR, PostStatus.HIDDEN)
+
+
 class WatchLevel(enum.StrEnum):
     WATCHING = "watching"
     MUTED = "muted"
+
+    @property
+    def is_watching(self) -> bool:
+        """Notifications come."""
+        return self is WatchLevel.WATCHING
+
+    @property
+    def is_muted(self) -> bool:
+        """Silenced: no notifications."""
+        return self is WatchLevel.MUTED
 
 
 class NotificationKind(enum.StrEnum):
     REPLY = "reply"
     MENTION = "mention"
     NEW_THREAD = "new_thread"
+
+    @property
+    def is_mention(self) -> bool:
+        return self is NotificationKind.MENTION
+
+    @property
+    def is_new_thread(self) -> bool:
+        return self is NotificationKind.NEW_THREAD
 
 
 class EmailFrequency(enum.StrEnum):
@@ -99,6 +125,16 @@ class Thread(db.Model):
 
     resubmitted = False  # not stored: True on the thread a double submit got back instead of a new one
 
+    @property
+    def is_locked(self) -> bool:
+        """Closed to new replies and to edits by a moderator."""
+        return bool(self.locked)
+
+    @property
+    def is_cohort_only(self) -> bool:
+        """Only one cohort's members (with its course leaders and admins) see the thread."""
+        return self.cohort_id is not None
+
 
 class Post(db.Model):
     """One message in a thread; the opening post carries the thread's question."""
@@ -138,6 +174,41 @@ class Post(db.Model):
     resubmitted = False  # not stored: True on the post a double submit got back instead of a new one
 
     @property
+    def is_visible(self) -> bool:
+        """Published: every reader of the thread reads it."""
+        return self.status == PostStatus.VISIBLE
+
+    @property
+    def is_pending(self) -> bool:
+        """Awaits a moderator's approval: only its author and moderators read it."""
+        return self.status == PostStatus.PENDING
+
+    @property
+    def is_hidden(self) -> bool:
+        """Hidden by a moderator (or by enough flags): others see a placeholder."""
+        return self.status == PostStatus.HIDDEN
+
+    @property
+    def is_removed(self) -> bool:
+        """Removed by its author: a tombstone stays in the thread."""
+        return self.status == PostStatus.DELETED_BY_AUTHOR
+
+    @property
+    def is_held(self) -> bool:
+        """Kept from most readers by moderation: pending or hidden."""
+        return self.status in HELD_STATUSES
+
+    @property
+    def is_standing(self) -> bool:
+        """Still stands in its thread (published or awaiting approval): its author may edit it."""
+        return self.status in STANDING_STATUSES
+
+    @property
+    def is_hidden_automatically(self) -> bool:
+        """Hidden by enough flags rather than by a moderator (no reason given)."""
+        return self.is_hidden and not self.hidden_reason
+
+    @property
     def has_pending_edit(self) -> bool:
         """The author's edit awaits a moderator's approval."""
         return self.pending_body_source is not None
@@ -145,7 +216,7 @@ class Post(db.Model):
     @property
     def is_erased(self) -> bool:
         """Removed by its author and its text erased: only the tombstone is left."""
-        return self.status == PostStatus.DELETED_BY_AUTHOR and not self.body_source
+        return self.is_removed and not self.body_source
 
 
 class ThemeCohortTally(db.Model):

@@ -14,6 +14,7 @@ from network.forum import bp, services
 from network.forum.digests import send_notification_emails, user_for_unsubscribe
 from network.forum.forms import EditPostForm, EmailPreferenceForm, ReplyForm, SearchForm, ThemeForm, ThreadForm
 from network.forum.models import EmailFrequency, Theme, WatchLevel
+from network.forum.visibility import can_delete_post, can_edit_post, can_reply, can_see_revisions, can_start_thread
 from network.inputs import query_int
 from network.permissions import require
 from network.timeutil import utcnow
@@ -79,7 +80,7 @@ def theme(slug: str):
 @login_required
 def new_thread(slug: str):
     theme = theme_or_404(slug)
-    require(permissions.can_start_thread(current_user, theme))
+    require(can_start_thread(current_user, theme))
     cohorts = services.cohorts_for_new_thread(current_user)
     form = ThreadForm()
     form.scope.choices = [SelectChoice("network", _("The whole network"))] + [
@@ -116,7 +117,7 @@ def thread(thread_id: int):
     thread = services.visible_thread(current_user, thread_id) or abort(404)
     form = ReplyForm()
     if request.method == "POST":
-        if not permissions.can_reply(current_user, thread):
+        if not can_reply(current_user, thread):
             refuse_locked()
         if form.validate_on_submit():
             post = services.create_reply(current_user, thread, form.body.data)
@@ -142,7 +143,7 @@ def _render_thread(thread, form: ReplyForm, number: int):
     quoted = query_int("quote")
     if quoted and request.method == "GET":
         post = services.visible_post(current_user, quoted)
-        if post is not None and post.thread_id == thread.id and post.status.value == "visible":
+        if post is not None and post.thread_id == thread.id and post.is_visible:
             form.body.data = services.quote(post)
     services.mark_read(current_user, thread, page.items)
     html = render_template(
@@ -170,7 +171,7 @@ def watch_thread(thread_id: int, level: str):
 @login_required
 def edit_post(post_id: int):
     post = services.visible_post(current_user, post_id) or abort(404)
-    require(permissions.can_edit_post(current_user, post))
+    require(can_edit_post(current_user, post))
     current = post.pending_body_source if post.has_pending_edit else post.body_source
     form = EditPostForm(data=None if request.method == "POST" else {"body": current})
     if form.validate_on_submit():
@@ -187,7 +188,7 @@ def edit_post(post_id: int):
 @login_required
 def delete_post(post_id: int):
     post = services.visible_post(current_user, post_id) or abort(404)
-    require(permissions.can_delete_post(current_user, post))
+    require(can_delete_post(current_user, post))
     services.delete_post(post)
     db.session.commit()
     flash(_("Your post is removed."), "success")
@@ -198,7 +199,7 @@ def delete_post(post_id: int):
 @login_required
 def revisions(post_id: int):
     post = services.visible_post(current_user, post_id) or abort(404)
-    require(permissions.can_see_revisions(current_user, post))
+    require(can_see_revisions(current_user, post))
     return render_template("forum/revisions.html", post=post, revisions=services.revisions(post))
 
 

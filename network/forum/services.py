@@ -1,7 +1,7 @@
 """Discussion rules and queries. Functions flush, never commit; the view commits once.
 
-Every query that shows forum content to someone goes through ``visibility(viewer)``:
-moderation extends that one function.
+Every query that shows forum content to someone goes through ``visibility(viewer)``
+(``forum.visibility``). Moderation hooks into writing through ``forum.signals``.
 """
 import re
 import unicodedata
@@ -11,21 +11,23 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
-    ColumnElement, Float, Integer, Select, and_, column, func, or_, select,
-    text, true, update,
+    Float, Integer, Select, and_, column, func, or_, select, text, update,
 )
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from network.auth.models import User
 from network.extensions import db
+from network.forum import signals
 from network.forum.models import (
     EmailFrequency, EmailPreference, Notification, NotificationKind, Post, PostRevision, PostStatus,
     ReadState, Theme, ThemeCohortTally, ThemeWatch, Thread, ThreadWatch, WatchLevel,
 )
 from network.locks import lock_row
-from network.moderation.visibility import moderated_posts, shown_threads
-from network.permissions import can_see_thread, is_admin
-from network.programme.models import Cohort, CohortMembership
+from network.forum.visibility import (
+    awaiting_approval, can_see_thread, moderated_posts, viewer_cohorts, visibility,
+)
+from network.permissions import is_admin
+from network.programme.models import Cohort
 from network.text import render_markdown
 from network.timeutil import stockholm_midnight, utcnow
 
@@ -36,32 +38,6 @@ RESERVED_SLUGS = frozenset({"manage", "new"})
 
 class ThreadLocked(Exception):
     """Raised when someone replies to a locked thread."""
-
-
-# Visibility -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Visibility:
-    """SQL conditions for what one viewer may see."""
-
-    threads: ColumnElement  # threads the viewer may open (on Thread)
-    posts: ColumnElement  # posts whose text the viewer may read (on Post)
-    listed: ColumnElement  # posts shown in a thread: readable ones and removal placeholders
-
-
-def visibility(viewer: User) -> Visibility:
-    """The one rule for what ``viewer`` may see in the forum; every forum query uses it."""
-    threads = or_(Thread.cohort_id.is_(None), _viewer_cohorts(viewer, Thread.cohort_id))
-    # Moderation: authors and moderators read pending and hidden posts; others see hidden ones as placeholders.
-    threads = and_(threads, shown_threads(viewer))
-    held = Post.status.in_((PostStatus.PENDING, PostStatus.HIDDEN))
-    posts = or_(
-        Post.status == PostStatus.VISIBLE,
-        and_(held, Post.author_id == viewer.id),
-        and_(held, moderated_posts(viewer)),
-    )
-    placeholders = Post.status.in_((PostStatus.DELETED_BY_AUTHOR, PostStatus.HIDDEN))
-    return Visibility(threads=threads, posts=posts, listed=or_(posts, placeholders))
 
 
 class ListPage(Pagination):
@@ -120,15 +96,11 @@ def move_thread_to(thread: Thread, theme: Theme) -> None:
 
 def _recount_theme(theme_id: int, cohort_id: int | None) -> None:
     newest = aliased(Post)
-    opening = aliased(Post)
-    awaiting = select(opening.id).where(
-        opening.thread_id == Thread.id, opening.opening, opening.status == PostStatus.PENDING
-    ).exists()
     scope = Thread.cohort_id.is_(None) if cohort_id is None else Thread.cohort_id == cohort_id
     threads, posts, latest = db.session.execute(
         select(func.count(Thread.id), func.coalesce(func.sum(Thread.post_count), 0), func.max(newest.created_at))
         .outerjoin(newest, newest.id == Thread.last_post_id)
-        .where(Thread.theme_id == theme_id, scope, ~awaiting)
+        .where(Thread.theme_id == theme_id, scope, ~awaiting_approval())
     ).one()
     if cohort_id is None:
         tally = db.session.get(Theme, theme_id)
@@ -197,7 +169,7 @@ def theme_overview(viewer: User) -> list[ThemeRow]:
         theme_id: (threads, posts, latest) for theme_id, threads, posts, latest in db.session.execute(
             select(ThemeCohortTally.theme_id, func.sum(ThemeCohortTally.thread_count),
                    func.sum(ThemeCohortTally.post_count), func.max(ThemeCohortTally.last_post_at))
-            .where(_viewer_cohorts(viewer, ThemeCohortTally.cohort_id)).group_by(ThemeCohortTally.theme_id)
+            .where(viewer_cohorts(viewer, ThemeCohortTally.cohort_id)).group_by(ThemeCohortTally.theme_id)
         )
     }
     rows = []
@@ -212,16 +184,9 @@ def theme_thread_total(viewer: User, theme: Theme) -> int:
     """How many of the theme's threads the viewer sees (network-wide ones and their cohorts'), from stored counts."""
     in_cohorts = db.session.scalar(
         select(func.sum(ThemeCohortTally.thread_count))
-        .where(ThemeCohortTally.theme_id == theme.id, _viewer_cohorts(viewer, ThemeCohortTally.cohort_id))
+        .where(ThemeCohortTally.theme_id == theme.id, viewer_cohorts(viewer, ThemeCohortTally.cohort_id))
     )
     return theme.thread_count + (in_cohorts or 0)
-
-
-def _viewer_cohorts(viewer: User, cohort_id: ColumnElement) -> ColumnElement:
-    """Cohort-only content the viewer may see: their own cohorts' (every cohort for admins)."""
-    if is_admin(viewer):
-        return true()
-    return cohort_id.in_(select(CohortMembership.cohort_id).where(CohortMembership.user_id == viewer.id))
 
 
 def save_theme(theme: Theme | None, *, name_sv: str, name_en: str, description_sv: str, description_en: str) -> Theme:
@@ -472,13 +437,6 @@ def create_reply(author: User, thread: Thread, body: str) -> Post:
     return post
 
 
-def screen_new_post(post: Post) -> None:
-    """Hand a new post to moderation (which may hold it for approval)."""
-    from network.moderation.services import screen_new_post as screen  # moderation builds on the forum
-
-    screen(post)
-
-
 def _add_post(author: User, thread: Thread, body: str, *, opening: bool) -> Post:
     mentioned = [u for u in users_by_handle(mentioned_handles(body)) if u.id != author.id]
     post = Post(
@@ -487,8 +445,8 @@ def _add_post(author: User, thread: Thread, body: str, *, opening: bool) -> Post
     )
     db.session.add(post)
     db.session.flush()
-    screen_new_post(post)  # moderation: approval-required themes hold participants' posts
-    if post.status == PostStatus.VISIBLE:  # a held post was recounted when moderation held it
+    signals.post_created.send(post)  # moderation holds participants' posts in approval-required themes
+    if post.is_visible:  # a held post was recounted when moderation held it
         recount(thread)
     if _watch(author.id, thread.id) is None:
         db.session.add(ThreadWatch(user_id=author.id, thread_id=thread.id, level=WatchLevel.WATCHING))
@@ -500,9 +458,7 @@ def _add_post(author: User, thread: Thread, body: str, *, opening: bool) -> Post
 def author_edit(author: User, post: Post, body: str) -> bool:
     """The author's own edit: live at once, or held for a moderator's approval (True) where
     moderation requires it, while everyone else keeps reading the approved text."""
-    from network.moderation.services import screen_edit  # moderation builds on the forum
-
-    if screen_edit(post, body):
+    if signals.answered(signals.edit_submitted.send(post, body=body)):
         return True
     clear_pending_edit(post)
     edit_post(author, post, body)
@@ -533,6 +489,7 @@ def edit_post(editor: User, post: Post, body: str) -> None:
     post.edited_at = utcnow()
     post.revisions.append(PostRevision(editor_id=editor.id, body_source=body, body_html=post.body_html))
     db.session.flush()
+    signals.post_edited.send(post, editor=editor)
     _notify(post, mentioned, NotificationKind.MENTION)
 
 
@@ -540,11 +497,9 @@ def delete_post(post: Post) -> None:
     """Remove a post at its author's wish: a tombstone stays in the thread, and the text and
     every earlier version are erased, unless a moderator has an open case on the post (then
     they are kept for the moderator until the case is closed)."""
-    from network.moderation.services import has_open_case  # moderation builds on the forum
-
     set_post_status(post, PostStatus.DELETED_BY_AUTHOR)
     clear_pending_edit(post)
-    if not has_open_case(post):
+    if not signals.answered(signals.post_removed.send(post)):
         erase_text(post)
     db.session.flush()
 

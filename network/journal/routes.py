@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from network import permissions
 from network.extensions import db, login
+from network.forum.visibility import can_reply
 from network.journal import bp, services
 from network.forum.routes import send_immediate_emails
 from network.forum.services import ThreadLocked, cohorts_for_new_thread, visible_thread
@@ -203,7 +204,7 @@ def share_target(form: ShareForm, themes: list) -> dict | None:
         thread = visible_thread(current_user, form.thread.data)
         if thread is None:
             form.thread.errors.append(_("Choose a thread you can see."))
-        elif not permissions.can_reply(current_user, thread):
+        elif not can_reply(current_user, thread):
             form.thread.errors.append(locked_message())
         else:
             return {"thread": thread}

@@ -20,7 +20,7 @@ from network.inputs import parse_int
 from network.journal.keys import EntryUnreadable, keyring
 from network.journal.models import JournalEntry, JournalFilter, JournalPrompt, PromptTiming
 from network.journal.prompts import AIM_PROMPTS, DEFAULT_PROMPTS, EVENT_PROMPTS
-from network.permissions import can_start_thread
+from network.forum.visibility import can_start_thread
 from network.programme.models import Cohort, ProgrammeEvent
 from network.text import render_markdown
 from network.timeutil import utcnow

@@ -51,6 +51,23 @@ class NoticeKind(enum.StrEnum):
     FLAG_HANDLED = "flag_handled"
     MODERATION_NOTE = "moderation_note"
 
+    @property
+    def is_new_flag(self) -> bool:
+        return self is NoticeKind.NEW_FLAG
+
+    @property
+    def is_awaiting_approval(self) -> bool:
+        return self is NoticeKind.AWAITING_APPROVAL
+
+    @property
+    def is_flag_handled(self) -> bool:
+        return self is NoticeKind.FLAG_HANDLED
+
+    @property
+    def asks_moderator(self) -> bool:
+        """A notice to moderators about a post waiting for them (it links to the moderation page)."""
+        return self in (NoticeKind.NEW_FLAG, NoticeKind.AWAITING_APPROVAL)
+
 
 class Flag(db.Model):
     """A member's report that a post breaks the rules; open until a moderator handles it."""

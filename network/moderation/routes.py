@@ -13,6 +13,7 @@ from network.auth.models import User
 from network.extensions import db
 from network.forum import services as forum
 from network.forum.models import PostStatus
+from network.forum.visibility import can_flag, can_moderate_post, can_moderate_theme, can_move_thread
 from network.inputs import query_int
 from network.moderation import bp, services
 from network.moderation.forms import (
@@ -40,7 +41,7 @@ def require_moderator() -> None:
 @login_required
 def flag(post_id: int):
     post = forum.visible_post(current_user, post_id) or abort(404)
-    require(permissions.can_flag(current_user, post))
+    require(can_flag(current_user, post))
     back = url_for("forum.thread", thread_id=post.thread_id, post=post.id)
     if services.has_open_flag(current_user, post):
         flash(_("You have already flagged this post. A moderator will look at it."), "info")
@@ -103,7 +104,7 @@ def move_form(thread) -> MoveForm:
 def moderated_post_or_404(post_id: int):
     require_moderator()
     post = services.moderated_post(current_user, post_id) or abort(404)
-    require(permissions.can_moderate_post(current_user, post))
+    require(can_moderate_post(current_user, post))
     return post
 
 
@@ -168,7 +169,7 @@ def note(post_id: int):
 @login_required
 def edit(post_id: int):
     post = moderated_post_or_404(post_id)
-    if post.status == PostStatus.DELETED_BY_AUTHOR:
+    if post.is_removed:
         abort(400)
     form = ModeratorEditForm(data=None if request.method == "POST" else {"body": post.body_source})
     if form.validate_on_submit():
@@ -215,7 +216,7 @@ def thread_action(thread_id: int, action: str):
 def move(thread_id: int):
     require_moderator()
     thread = services.moderated_thread(current_user, thread_id) or abort(404)
-    require(permissions.can_move_thread(current_user, thread))
+    require(can_move_thread(current_user, thread))
     form = move_form(thread)
     if not form.validate_on_submit():
         abort(400)
@@ -261,7 +262,7 @@ def approval(slug: str, state: str):
     if state not in ("on", "off"):
         abort(404)
     theme = forum.theme_by_slug(slug) or abort(404)
-    require(permissions.can_moderate_theme(current_user, theme))
+    require(can_moderate_theme(current_user, theme))
     services.set_requires_approval(current_user, theme, state == "on")
     db.session.commit()
     flash(_("Posts by participants in %(theme)s now need approval.", theme=theme.name(str(get_locale())))

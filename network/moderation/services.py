@@ -20,8 +20,9 @@ from network.forum.models import EmailFrequency, EmailPreference, Post, PostStat
 from network.moderation.models import (
     ActionKind, Flag, FlagReason, FlagResolution, ModerationAction, ModerationNotice, NoticeKind,
 )
-from network.moderation.visibility import led_cohort_ids, moderated_threads
-from network.permissions import can_moderate_thread, is_admin
+from network.forum.visibility import can_moderate_thread, moderated_threads
+from network.permissions import is_admin
+from network.programme.services import led_cohort_ids
 from network.programme.models import CohortMembership, MembershipRole
 from network.mail import send_localised
 from network.timeutil import stockholm_midnight, utcnow
@@ -186,7 +187,7 @@ def flag_post(member: User, post: Post, reason: FlagReason, details: str = "") -
     notify(thread_moderators(post.thread), NoticeKind.NEW_FLAG, post)
     flaggers = db.session.scalar(select(func.count(func.distinct(Flag.flagger_id))).where(
         Flag.post_id == post.id, Flag.resolved_at.is_(None)))
-    if flaggers >= flag_threshold() and post.status == PostStatus.VISIBLE:
+    if flaggers >= flag_threshold() and post.is_visible:
         post.hidden_reason = ""
         forum.set_post_status(post, PostStatus.HIDDEN)
         record(None, ActionKind.AUTO_HIDE_POST, post=post)
@@ -201,7 +202,7 @@ def _resolve_flags(post: Post, resolution: FlagResolution) -> None:
     for flag in flags:
         flag.resolved_at, flag.resolution = now, resolution
     notify([f.flagger for f in flags if f.flagger is not None], NoticeKind.FLAG_HANDLED, post)
-    if post.status == PostStatus.DELETED_BY_AUTHOR:
+    if post.is_removed:
         forum.erase_text(post)
 
 
@@ -213,7 +214,7 @@ def has_open_case(post: Post) -> bool:
 
 def auto_hidden(post: Post) -> bool:
     """Hidden by enough flags rather than by a moderator (its reason is empty)."""
-    return post.status == PostStatus.HIDDEN and not post.hidden_reason
+    return post.is_hidden_automatically
 
 
 # The queue ---------------------------------------------------------------------------------
@@ -399,7 +400,7 @@ def screen_new_post(post: Post) -> None:
 def screen_edit(post: Post, body: str) -> bool:
     """Hold the author's edit of a published post in an approval-required theme (True when held):
     the approved text stays visible until a moderator approves the edit."""
-    if post.status != PostStatus.VISIBLE or not needs_approval(post):
+    if not post.is_visible or not needs_approval(post):
         return False
     first = not post.has_pending_edit
     post.pending_body_source = body

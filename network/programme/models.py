@@ -31,6 +31,10 @@ class MembershipRole(enum.StrEnum):
     PARTICIPANT = "participant"
     COURSE_LEADER = "course_leader"
 
+    @property
+    def is_course_leader(self) -> bool:
+        return self is MembershipRole.COURSE_LEADER
+
 
 class EventKind(enum.StrEnum):
     CONFERENCE = "conference"

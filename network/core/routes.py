@@ -1,5 +1,6 @@
 """Start page and health check."""
 from flask import current_app, render_template
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,4 +43,4 @@ def accessibility():
 
 @bp.app_context_processor
 def language_form():
-    return {"language_form": LanguageForm(formdata=None)}
+    return {"language_form": LanguageForm(formdata=None, language=str(get_locale()))}

@@ -18,7 +18,8 @@ from network.inputs import parse_date, query_int, query_text
 from network.journal.forms import EntryForm, FilterForm, PromptForm, ShareForm
 from network.journal.models import JournalPrompt, ProgrammeAim, PromptTiming
 from network.permissions import require
-from network.programme.models import Cohort, MembershipRole
+from network.programme.models import Cohort
+from network.programme.services import led_cohort_ids
 from network.text import render_markdown
 from network.timeutil import local_today
 
@@ -249,7 +250,8 @@ def managed_cohorts() -> list[Cohort]:
     """The cohorts whose prompts the current user may manage."""
     if permissions.is_admin(current_user):
         return list(db.session.scalars(db.select(Cohort).order_by(Cohort.starts_on.desc())))
-    return current_user.cohorts(MembershipRole.COURSE_LEADER)
+    led = led_cohort_ids(current_user)
+    return [c for c in current_user.cohorts() if c.id in led]
 
 
 def prompt_form(cohorts: list[Cohort]) -> PromptForm:

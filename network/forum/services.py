@@ -425,7 +425,7 @@ def create_reply(author: User, thread: Thread, body: str) -> Post:
 
     A second identical submission within a minute returns the first reply.
     """
-    if thread.locked:
+    if thread.is_locked:
         raise ThreadLocked(thread.id)
     duplicate = _recent_duplicate(author, thread.id, body)
     if duplicate is not None:

@@ -22,10 +22,10 @@ from network.forum.models import (
     EmailFrequency, EmailPreference, Notification, NotificationKind, Post, PostRevision, PostStatus,
     ReadState, Theme, ThemeCohortTally, ThemeWatch, Thread, ThreadWatch, WatchLevel,
 )
-from network.locks import lock_row
 from network.forum.visibility import (
     awaiting_approval, can_see_thread, moderated_posts, viewer_cohorts, visibility,
 )
+from network.locks import lock_row
 from network.permissions import is_admin
 from network.programme.models import Cohort
 from network.text import render_markdown

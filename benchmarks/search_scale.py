@@ -125,7 +125,6 @@ def insert_data_set(db) -> None:
     from network.auth.models import Role, User
     from network.auth.passwords import hash_password
     from network.forum.models import Post, ReadState, Theme, Thread
-    from network.people import services as people
     from network.people.models import Profile
     from network.programme.models import Cohort, CohortMembership, MembershipRole, Organisation, OrganisationKind
 
@@ -153,9 +152,7 @@ def insert_data_set(db) -> None:
         {"user_id": uid, "title": rng.choice(("Enhetschef", "Verksamhetschef", "Rektor")), "in_directory": True,
          "bio_source": _words(rng, 20), "bio_html": ""} for uid in user_ids
     ])
-    db.session.commit()
-    people.reindex_everyone()
-    db.session.commit()
+    db.session.commit()  # the database's triggers index the profiles
     theme_ids = list(db.session.scalars(select(Theme.id)))
     threads = []
     for n in range(THREADS):

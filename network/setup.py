@@ -283,6 +283,7 @@ def register_commands(app: Flask) -> None:
     from network.demo import prepare_command, seed_demo_command
     from network.forum.commands import notify_group
     from network.journal.commands import journal_cli
+    from network.search import search_cli
 
     commands = (
         create_user_command,
@@ -291,6 +292,7 @@ def register_commands(app: Flask) -> None:
         prepare_command,
         notify_group,
         journal_cli,
+        search_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -479,7 +479,9 @@ def test_search_finds_titles_and_posts_with_highlighted_snippets(client, people,
 def test_search_snippets_are_escaped_around_the_highlights(app):
     from network.forum.routes import highlight
 
-    marked = f"{services.MARK_START}ord{services.MARK_END} <img src=x onerror=alert(1)>"
+    from network.forum.search import MARK_END, MARK_START
+
+    marked = f"{MARK_START}ord{MARK_END} <img src=x onerror=alert(1)>"
     assert str(highlight(marked)) == "<mark>ord</mark> &lt;img src=x onerror=alert(1)&gt;"
 
 

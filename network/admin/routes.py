@@ -20,7 +20,6 @@ from network.auth.models import Invitation, Role, User, UserStatus
 from network.labels import label
 from network.extensions import db
 from network.inputs import query_text
-from network.people import services as people
 from network.permissions import require
 from network.programme import services as programme
 from network.programme.models import Cohort, MembershipRole, Organisation, ProgrammeEvent
@@ -78,8 +77,6 @@ def save_named(form, obj, taken_message: str):
     if isinstance(obj, Cohort):
         obj.description = obj.description or ""
     db.session.add(obj)
-    if isinstance(obj, Organisation):
-        people.reindex_organisation(obj)
     try:
         db.session.commit()
     except IntegrityError:  # created by someone else a moment ago
@@ -229,7 +226,6 @@ def edit_user(user_id: int):
         user.role = Role(form.role.data)
         user.organisation_id = form.organisation_id.data
         accounts.set_status(user, UserStatus(form.status.data))
-        people.reindex_user(user)
         db.session.commit()
         flash(_("The account is saved."), "success")
         return redirect(url_for("admin.users"))

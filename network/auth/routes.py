@@ -21,7 +21,6 @@ from network.auth.forms import (
 from network.auth.models import UserStatus
 from network.auth.passwords import verify_password
 from network.extensions import db, limiter
-from network.people import services as people
 from network.extensions import login as login_manager
 from network.timeutil import utcnow
 from network.urls import safe_next
@@ -214,7 +213,6 @@ def account():
         current_user.name = form.name.data.strip()
         current_user.email = services.normalise_email(form.email.data)
         current_user.language = form.language.data
-        people.reindex_user(current_user)
         db.session.commit()
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("auth.account"))

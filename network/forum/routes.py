@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from network import permissions
 from network.budget import QueryTooSlow, query_budget
 from network.extensions import csrf, db
-from network.forum import bp, services
+from network.forum import bp, search as forum_search, services
 from network.forum.digests import send_notification_emails, user_for_unsubscribe
 from network.forum.forms import EditPostForm, EmailPreferenceForm, ReplyForm, SearchForm, ThemeForm, ThreadForm
 from network.forum.models import EmailFrequency, Theme, WatchLevel
@@ -268,13 +268,13 @@ def search():
     ]
     results, status = None, 200
     if form.validate():
-        query = services.SearchQuery(
+        query = forum_search.SearchQuery(
             text=form.q.data or "", theme_id=int(form.theme.data) if form.theme.data else None,
             author=form.author.data or "", date_from=form.date_from.data, date_to=form.date_to.data,
         )
         try:
             with query_budget():
-                results = services.search(current_user, query, query_int("page", 1), per_page())
+                results = forum_search.search(current_user, query, query_int("page", 1), per_page())
         except QueryTooSlow:
             status = 422
     return render_template("forum/search.html", form=form, results=results, too_slow=status == 422,
@@ -342,4 +342,4 @@ def archive_theme(slug: str, state: str):
 def highlight(snippet: str) -> Markup:
     """A search snippet, escaped, with the matched words wrapped in <mark>."""
     escaped = str(escape(snippet))
-    return Markup(escaped.replace(services.MARK_START, "<mark>").replace(services.MARK_END, "</mark>"))
+    return Markup(escaped.replace(forum_search.MARK_START, "<mark>").replace(forum_search.MARK_END, "</mark>"))

@@ -4,7 +4,6 @@ from datetime import timedelta
 from network.auth.models import Role
 from network.extensions import db
 from network.people.models import Area, Profile, ProfileArea, ProfileKeyword, Visibility
-from network.people.services import reindex_users
 from network.programme.models import OrganisationKind
 from network.text import render_markdown
 from network.timeutil import utcnow
@@ -44,7 +43,7 @@ BIOS = [
 
 
 def seed(rng, data) -> None:
-    """A profile for most demo members (nine in ten listed in the directory), then one bulk reindex."""
+    """A profile for most demo members (nine in ten listed in the directory; the database indexes them)."""
     now = utcnow()
     for user in data.users:
         if user.role == Role.ADMIN or rng.random() < 0.05:
@@ -62,4 +61,3 @@ def seed(rng, data) -> None:
             last_active_at=now - timedelta(minutes=rng.randint(5, 60 * 24 * 90)),
         ))
     db.session.flush()
-    reindex_users(data.users)

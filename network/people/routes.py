@@ -1,7 +1,6 @@
 """People views: thin — load, authorize, call a service, commit once, render or redirect."""
 from datetime import timedelta
 
-import click
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -219,11 +218,3 @@ def delete_avatar():
     db.session.commit()
     flash(_("Your profile picture is removed."), "success")
     return redirect(url_for("people.edit_profile"))
-
-
-@bp.cli.command("reindex")
-def reindex_command():
-    """Rebuild the directory's search index from every profile (after a restore or a bulk import)."""
-    count = services.reindex_everyone()
-    db.session.commit()
-    click.echo(f"Search index rebuilt: {count} members listed.")

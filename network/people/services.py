@@ -1,21 +1,19 @@
 """Profiles, the directory's search and filters, counterparts and contact cards. Flush, never commit."""
 import hashlib
 import io
-import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import Float, Integer, Select, and_, column, exists, func, not_, select, text, update
+from sqlalchemy import Select, and_, exists, func, not_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from network.auth.models import Role, User, UserStatus
 from network.extensions import db
 from network.inputs import clean_line, parse_int
-from network.labels import LABELS
+from network.people import search as people_search
 from network.people.models import Area, Avatar, Profile, ProfileArea, ProfileKeyword, Visibility
 from network.programme.models import Cohort, CohortMembership, MembershipRole, Organisation, OrganisationKind
 from network.text import render_markdown
@@ -23,7 +21,6 @@ from network.timeutil import utcnow
 
 STATUSES = ("participant", "alumnus", "course_leader")
 SORTS = ("relevance", "name", "active")
-MAX_SEARCH_TERMS = 8
 DIRECTORY_RESULT_CAP = 1000  # matches shown at most; beyond it the count reads "more than 1,000"
 DIRECTORY_MAX_CANDIDATES = 20_000  # the engine's limit when filters narrow the matches further
 COUNTERPARTS_SHOWN = 6
@@ -57,7 +54,7 @@ def parse_keywords(raw: str) -> list[str]:
 def save_profile(user: User, *, title: str, phone: str, email_visibility: Visibility,
                  phone_visibility: Visibility, in_directory: bool, languages: str, link: str,
                  bio: str, areas: list[Area], keywords: list[str]) -> Profile:
-    """Store the member's profile (sanitising the bio once) and bring the search index in step."""
+    """Store the member's profile (sanitising the bio once); the database keeps the search index in step."""
     profile = user.profile
     if profile is None:
         profile = blank_profile()
@@ -71,7 +68,6 @@ def save_profile(user: User, *, title: str, phone: str, email_visibility: Visibi
     _replace_children(profile.keywords, [ProfileKeyword(keyword=k) for k in keywords], lambda c: c.keyword)
     profile.updated_at = utcnow()
     db.session.flush()
-    reindex_users([user])
     return profile
 
 
@@ -87,107 +83,6 @@ def _replace_children(current: list, wanted: list, key) -> None:
 def touch_last_active(user_id: int, now: datetime) -> None:
     """Record that the member was active now (one UPDATE; members without a profile are skipped)."""
     db.session.execute(update(Profile).where(Profile.user_id == user_id).values(last_active_at=now))
-
-
-# The full-text index -------------------------------------------------------------
-# One row per listed member in ``people_fts``: an FTS5 table on SQLite, a tsvector with a
-# GIN index on PostgreSQL (both created by the migration). Unlisted members have no row.
-
-INDEX_SQL = {
-    "sqlite": {
-        "delete": "DELETE FROM people_fts WHERE rowid = :id",
-        "insert": "INSERT INTO people_fts (rowid, document) VALUES (:id, :document)",
-        "search": (
-            "SELECT rowid AS user_id, rank FROM people_fts WHERE people_fts MATCH :match ORDER BY rank LIMIT :window"
-        ),
-    },
-    "postgresql": {
-        "delete": "DELETE FROM people_fts WHERE user_id = :id",
-        "insert": "INSERT INTO people_fts (user_id, document) VALUES (:id, to_tsvector('simple', :document))",
-        "search": (
-            "SELECT user_id, -ts_rank(document, to_tsquery('simple', :match)) AS rank "
-            "FROM people_fts WHERE document @@ to_tsquery('simple', :match) ORDER BY rank LIMIT :window"
-        ),
-    },
-}
-
-
-def _sql(name: str) -> str:
-    return INDEX_SQL[db.session.get_bind().dialect.name][name]
-
-
-def search_document(user: User) -> str:
-    """Everything the directory search looks at: name, title, organisation, areas (both languages), keywords, bio."""
-    profile = profile_of(user)
-    area_words = [area_label(area, locale) for area in profile.area_values for locale in ("sv", "en")]
-    parts = [user.name, profile.title, user.organisation.name, user.organisation.municipality,
-             " ".join(area_words), " ".join(profile.keyword_values), profile.languages, profile.bio_source]
-    return "\n".join(part for part in parts if part)
-
-
-def area_label(area: Area, locale: str) -> str:
-    """The area's name in ``locale`` (the index holds both, whoever's language the request has)."""
-    with force_locale(locale):
-        return str(LABELS[area])
-
-
-def is_listed(user: User) -> bool:
-    """Listed and findable: an active member who consented to the directory."""
-    return user.is_active and user.profile is not None and user.profile.in_directory
-
-
-def reindex_users(users: list[User]) -> None:
-    """Bring the search index in step with these members' names, organisations and profiles."""
-    if not users:
-        return
-    db.session.flush()
-    db.session.execute(text(_sql("delete")), [{"id": u.id} for u in users])
-    rows = [{"id": u.id, "document": search_document(u)} for u in users if is_listed(u)]
-    if rows:
-        db.session.execute(text(_sql("insert")), rows)
-
-
-def reindex_user(user: User) -> None:
-    """Bring the search index in step with one member (call after name, organisation or status changes)."""
-    db.session.flush()
-    db.session.expire(user, ["organisation"])  # organisation_id may have changed without the relationship
-    reindex_users([user])
-
-
-def reindex_everyone() -> int:
-    """Rebuild the whole index (rows of members no longer listed go too); returns how many are listed."""
-    db.session.execute(text("DELETE FROM people_fts"))
-    members = list(db.session.scalars(listed_members_stmt().options(
-        contains_eager(User.profile).selectinload(Profile.keywords))).unique())
-    reindex_users(members)
-    return len(members)
-
-
-def reindex_organisation(organisation: Organisation) -> None:
-    """Bring the index in step after an organisation's name or municipality changed."""
-    members = db.session.scalars(
-        select(User).where(User.organisation_id == organisation.id)
-        .options(joinedload(User.profile).selectinload(Profile.areas), joinedload(User.profile).selectinload(Profile.keywords))
-    ).unique().all()
-    reindex_users(list(members))
-
-
-def search_terms(query: str) -> list[str]:
-    """The words of a search, lower case, letters and digits only (safe in both query syntaxes)."""
-    return re.findall(r"[^\W_]+", (query or "").lower())[:MAX_SEARCH_TERMS]
-
-
-def _matches(terms: list[str], window: int):
-    """A subquery of (user_id, rank) for the ``window`` best members matching every term as a prefix, ranked
-    and limited inside the full-text engine; lower rank is better."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        match = " ".join(f'"{term}"*' for term in terms)
-    else:
-        match = " & ".join(f"{term}:*" for term in terms)
-    return (
-        text(_sql("search")).bindparams(match=match, window=window)
-        .columns(column("user_id", Integer), column("rank", Float)).subquery("fts")
-    )
 
 
 # The directory -------------------------------------------------------------------------
@@ -327,11 +222,12 @@ def directory_stmt(query: DirectoryQuery, today: date) -> Select:
         stmt = stmt.where(exists().where(CohortMembership.user_id == User.id, CohortMembership.cohort_id == query.cohort))
     if query.status is not None:
         stmt = stmt.where(status_condition(query.status, today))
-    terms = search_terms(query.q)
+    terms = people_search.terms(query.q)
     order = [func.lower(User.name), User.id]
     if terms:
         # Filters narrow the matches after the engine: then take every match the engine could give.
-        matches = _matches(terms, DIRECTORY_MAX_CANDIDATES if query.filtered_beyond_words else DIRECTORY_RESULT_CAP + 1)
+        window = DIRECTORY_MAX_CANDIDATES if query.filtered_beyond_words else DIRECTORY_RESULT_CAP + 1
+        matches = people_search.matches(terms, window)
         stmt = stmt.join(matches, matches.c.user_id == User.id)
         if query.sort == "relevance":
             order = [matches.c.rank, *order]

@@ -285,14 +285,11 @@ def purge_sent(now: datetime) -> int:
 
 
 def run_once() -> Counter:
-    """One worker round: deliver what is due, forget old sent messages, release the connection."""
-    try:
-        counts = deliver_due()
-        purge_sent(utcnow())
-        db.session.commit()
-        return counts
-    finally:
-        db.session.close()  # no transaction stays open between rounds
+    """One worker round: deliver what is due and forget old sent messages; no transaction stays open."""
+    counts = deliver_due()
+    purge_sent(utcnow())
+    db.session.commit()
+    return counts
 
 
 # For the admin page -------------------------------------------------------------------------------

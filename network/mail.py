@@ -26,6 +26,7 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 from flask import Flask, current_app
@@ -300,12 +301,18 @@ def failed_messages_stmt():
             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
 
 
-def backlog() -> tuple[int, datetime | None]:
-    """How many messages wait for delivery, and since when the oldest waits."""
-    count, oldest = db.session.execute(
-        select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at))
-        .where(OutboxMessage.status == OutboxStatus.PENDING)).one()
-    return count, UTCDateTime().process_result_value(oldest, db.engine.dialect)
+class Backlog(NamedTuple):
+    waiting: int  # messages not yet delivered (nor given up)
+    oldest: datetime | None  # when the oldest of them was written
+    due_since: datetime | None  # since when the longest-due one waits for a worker
+
+
+def backlog() -> Backlog:
+    """What waits for delivery; ``due_since`` long past means no worker is delivering."""
+    return Backlog(*db.session.execute(
+        select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at),
+               func.min(OutboxMessage.next_attempt_at))
+        .where(OutboxMessage.status == OutboxStatus.PENDING)).one())
 
 
 def failed_message(message_id: int) -> OutboxMessage | None:

@@ -1,7 +1,6 @@
 """Mail through the outbox: written in the transaction of the change that causes it, delivered
 apart from the request by `flask mail send` / `flask mail work` with retries and backoff, failed
 messages shown to admins, and one-click unsubscribe headers that mail clients can read."""
-import logging
 import re
 import smtplib
 import socket
@@ -10,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from conftest import PASSWORD
 from helpers import link_in, outbox, page_text
@@ -156,6 +155,17 @@ def test_delivery_after_the_request_is_on_in_tests_and_without_a_mail_server_and
     assert make_app().config["MAIL_DELIVER_AFTER_REQUEST"] is False
 
 
+def test_mail_a_command_writes_is_delivered_when_the_command_ends(make_app, organisation):
+    application = make_app(WTF_CSRF_ENABLED=True)  # as in production: templates outside a request work too
+    with application.app_context():
+        result = application.test_cli_runner().invoke(
+            args=["invite", "--email", "ny@example.org", "--organisation", organisation.name])
+        assert result.exit_code == 0, result.output
+        assert [m.status for m in rows()] == [OutboxStatus.SENT]  # delivered as the command ended
+        [message] = outbox(application)
+    assert message["To"] == "ny@example.org" and "/invitations/" in message.get_content()
+
+
 # flask mail send: retries with backoff, then failed ----------------------------------------------------
 
 def test_mail_send_retries_with_growing_backoff_and_marks_the_message_failed_after_the_last_attempt(
@@ -271,6 +281,17 @@ def test_admins_see_failed_mail_and_the_backlog_and_can_send_a_message_again(cli
     assert "Meddelandet skickas igen." in page_text(client.get("/admin/outbox"))
     assert "Inget meddelande har misslyckats." in page_text(client.get("/admin/outbox"))
     assert client.post(f"/admin/outbox/{failed.id}/retry").status_code == 404  # no longer failed
+
+
+def test_admins_are_warned_when_due_mail_is_not_being_sent(production, admin):
+    client = production.test_client()
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    send_mail("anna@example.org", "Hej", "Text")
+    db.session.commit()
+    assert "har inte skickats" not in page_text(client.get("/admin/outbox"))  # just written
+    db.session.execute(update(OutboxMessage).values(next_attempt_at=utcnow() - timedelta(minutes=20)))
+    db.session.commit()
+    assert "har inte skickats. Kontrollera att e-postarbetaren" in page_text(client.get("/admin/outbox"))
 
 
 @pytest.mark.parametrize("role", [Role.PARTICIPANT, Role.COURSE_LEADER])

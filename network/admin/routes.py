@@ -297,8 +297,7 @@ def outbox():
     """Mail that could not be delivered, and how much waits: admins only."""
     require(permissions.is_admin(current_user))
     page = db.paginate(mail.failed_messages_stmt(), per_page=current_app.config["PER_PAGE"], error_out=False)
-    waiting, oldest = mail.backlog()
-    return render_template("admin/outbox.html", page=page, waiting=waiting, oldest=oldest, now=utcnow())
+    return render_template("admin/outbox.html", page=page, backlog=mail.backlog(), now=utcnow())
 
 
 @bp.post("/outbox/<int:message_id>/retry")

@@ -1,5 +1,5 @@
 """Start page and health check."""
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,4 +42,5 @@ def accessibility():
 
 @bp.app_context_processor
 def language_form():
-    return {"language_form": LanguageForm(formdata=None)}
+    # Mail composed by commands (invite, digests) renders outside any request: no session, no CSRF token.
+    return {"language_form": LanguageForm(formdata=None)} if has_request_context() else {}

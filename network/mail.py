@@ -33,7 +33,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import Enum, Index, LargeBinary, String, delete, event, func, select
-from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, defer, mapped_column
 
 from network.extensions import db
 from network.timeutil import UTCDateTime, utcnow
@@ -219,7 +219,7 @@ def is_permanent(error: Exception) -> bool:
 def backoff(attempts: int) -> timedelta:
     """How long to wait after ``attempts`` failed attempts: the base, doubled after each further one."""
     base = max(1.0, float(current_app.config["MAIL_BACKOFF_SECONDS"]))
-    return min(timedelta(seconds=base * 2 ** (attempts - 1)), MAX_BACKOFF)
+    return min(timedelta(seconds=base * 2 ** min(attempts - 1, 20)), MAX_BACKOFF)
 
 
 def next_due(now: datetime) -> OutboxMessage | None:
@@ -296,8 +296,9 @@ def run_once() -> Counter:
 # For the admin page -------------------------------------------------------------------------------
 
 def failed_messages_stmt():
-    """Failed messages, newest first."""
-    return (select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+    """Failed messages, newest first (without their bodies)."""
+    return (select(OutboxMessage).options(defer(OutboxMessage.message))
+            .where(OutboxMessage.status == OutboxStatus.FAILED)
             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
 
 

@@ -60,6 +60,18 @@ MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_SENDER = "Växthuset Network <noreply@vaxthuset.example>"
 MAIL_OUTBOX_DIR = None  # default: <instance>/outbox
+MAIL_TIMEOUT_SECONDS = 30
+# Mail waits in the `outbox` table until `flask mail work` (a second process) or `flask mail send`
+# (cron) delivers it. A failed attempt is retried after MAIL_BACKOFF_SECONDS, doubled after each
+# further failure (2, 4, 8, 16, 32 minutes); after MAIL_MAX_ATTEMPTS the message is marked failed
+# and shown to admins at /admin/outbox. Sent messages are deleted after MAIL_KEEP_SENT_DAYS.
+MAIL_MAX_ATTEMPTS = 6
+MAIL_BACKOFF_SECONDS = 120
+MAIL_KEEP_SENT_DAYS = 7
+# Deliver committed mail right after each request and command, in the serving process.
+# None: on in tests, in debug mode and without MAIL_SERVER (.eml files); off with a mail server,
+# where the worker delivers. NETWORK_MAIL_DELIVER_AFTER_REQUEST=true/false decides explicitly.
+MAIL_DELIVER_AFTER_REQUEST = None
 
 PER_PAGE = 25
 

@@ -20,3 +20,4 @@ from network.forum.models import (  # noqa: F401
 )
 from network.journal.models import JournalEntry, JournalFilter, JournalPrompt  # noqa: F401
 from network.moderation.models import Flag, ModerationAction, ModerationNotice  # noqa: F401
+from network.mail import OutboxMessage  # noqa: F401

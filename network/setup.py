@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from network import mail
 from network.extensions import babel, csrf, db, limiter, login, migrate
 from network.inputs import register_converters
 from network.journal import keys as journal_keys
@@ -37,6 +38,7 @@ CONTENT_SECURITY_POLICY = (
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
     db.init_app(app)
+    mail.init_app(app)  # after db: its teardown runs before the session is removed
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -293,6 +295,7 @@ def register_commands(app: Flask) -> None:
         notify_group,
         journal_cli,
         search_cli,
+        mail.mail_cli,
     )
     for command in commands:
         app.cli.add_command(command)

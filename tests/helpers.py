@@ -2,11 +2,19 @@
 import email
 import email.policy
 import re
+from contextlib import nullcontext
 from pathlib import Path
+
+from flask import current_app, has_app_context
+
+from network.mail import deliver_due
 
 
 def outbox(app) -> list:
-    """Messages written to the outbox folder, oldest first, parsed."""
+    """Messages written to the outbox folder, oldest first, parsed; what is due is delivered first,
+    as the mail worker would."""
+    with nullcontext() if has_app_context() and current_app._get_current_object() is app else app.app_context():
+        deliver_due()
     folder = Path(app.config["MAIL_OUTBOX_DIR"])
     if not folder.exists():
         return []

@@ -24,6 +24,7 @@ from network.forum import services as forum
 from network.forum.digests import unsubscribe_token
 from network.forum.models import Notification, NotificationKind, Post, PostStatus
 from network.journal import services as journal
+from network.mail import OutboxMessage, OutboxStatus
 from network.people import services as people
 from network.people.models import Avatar, Visibility
 from network.programme.models import (
@@ -105,6 +106,8 @@ POLICY = {
     "/admin/invitations": Policy(anyone(STAFF)),
     "/admin/invitations/<int:invitation_id>/revoke": Policy(
         {"cohort": A_MODERATORS, "other": B_MANAGERS, "hidden": {ADMIN}}),
+    "/admin/outbox": Policy(anyone({ADMIN})),
+    "/admin/outbox/<int:message_id>/retry": Policy({"other": {ADMIN}}),
     "/admin/organisations": Policy(anyone({ADMIN})),
     "/admin/organisations/new": Policy(anyone({ADMIN})),
     "/admin/organisations/<int:organisation_id>/edit": Policy({"other": {ADMIN}}),
@@ -278,6 +281,7 @@ def build_world(app) -> World:
         ("entry_id", "other"): own_entry(author).id,
         ("notification_id", "other"): notify(author, other_post).id,
         ("cohort_invitation", "other"): author_invitation.id,
+        ("message_id", "other"): failed_mail(author).id,
         ("token", "own", "/password-reset/<token>"): reset_token(author),
         ("token", "hidden", "/password-reset/<token>"): "forged-token",
         ("token", "own", "/unsubscribe/<token>"): unsubscribe_token(author),
@@ -316,6 +320,14 @@ def notify(user, post):
     db.session.add(notification)
     db.session.flush()
     return notification
+
+
+def failed_mail(user) -> OutboxMessage:
+    message = OutboxMessage(recipient=user.email, subject="Hej", message=b"Subject: Hej\r\n\r\nText",
+                            status=OutboxStatus.FAILED, attempts=6, last_error="SMTPConnectError")
+    db.session.add(message)
+    db.session.flush()
+    return message
 
 
 def reset_token(user) -> str:

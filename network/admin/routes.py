@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from network import permissions
+from network import mail, permissions
 from network.admin import bp, services
 from network.admin.forms import (
     CohortForm,
@@ -284,3 +284,23 @@ def revoke_invitation(invitation_id: int):
         db.session.commit()
         flash(_("The invitation is revoked."), "success")
     return redirect(url_for("admin.invitations"))
+
+
+# Outgoing mail ---------------------------------------------------------------------
+
+@bp.get("/outbox")
+def outbox():
+    """Mail that could not be delivered, and how much waits: admins only."""
+    require(permissions.is_admin(current_user))
+    page = db.paginate(mail.failed_messages_stmt(), per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("admin/outbox.html", page=page, backlog=mail.backlog(), now=utcnow())
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+def retry_mail(message_id: int):
+    require(permissions.is_admin(current_user))
+    message = mail.failed_message(message_id) or abort(404)
+    mail.retry(message)
+    db.session.commit()
+    flash(_("The message will be sent again."), "success")
+    return redirect(url_for("admin.outbox"))

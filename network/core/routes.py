@@ -1,5 +1,5 @@
 """Start page and health check."""
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
@@ -43,4 +43,7 @@ def accessibility():
 
 @bp.app_context_processor
 def language_form():
+    # Mail composed by commands (invite, digests) renders outside any request: no session, no CSRF token.
+    if not has_request_context():
+        return {}
     return {"language_form": LanguageForm(formdata=None, language=str(get_locale()))}

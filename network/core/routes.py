@@ -5,7 +5,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from network.auth import services as accounts
-from network.auth.forms import LanguageForm
 from network.core import bp
 from network.extensions import db
 from network.people import services as people
@@ -38,8 +37,3 @@ def healthz():
 @bp.get("/accessibility")
 def accessibility():
     return render_template("core/accessibility.html")
-
-
-@bp.app_context_processor
-def language_form():
-    return {"language_form": LanguageForm(formdata=None)}

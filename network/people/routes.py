@@ -1,70 +1,35 @@
 """People views: thin — load, authorize, call a service, commit once, render or redirect."""
-from datetime import timedelta
-
 import click
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import SQLAlchemyError
 
 from network import permissions
 from network.budget import QueryTooSlow, query_budget
 from network.extensions import db
-from network.labels import label
+from network.labels import label, upper_first
 from network.people import bp, services
 from network.people.forms import AvatarForm, ProfileForm
 from network.people.models import Area, Visibility
 from network.programme.models import OrganisationKind
-from network.timeutil import local_today, utcnow
+from network.timeutil import local_today
 
-ACTIVITY_INTERVAL = timedelta(minutes=15)
 AVATAR_MAX_AGE = 365 * 24 * 3600
 
 
-@bp.record_once
-def register_template_helpers(state) -> None:
-    state.app.jinja_env.globals.update(profile_url=profile_url, avatar_url=avatar_url)
-    state.app.jinja_env.filters["upper_first"] = upper_first
-
-
-def upper_first(text) -> str:
-    """The text with its first letter in upper case and the rest untouched ("HR", "IT och digitalisering")."""
-    text = str(text)
-    return text[:1].upper() + text[1:]
-
-
+@bp.app_template_global()
 def profile_url(person) -> str:
     """The profile page of a member (used by other features' templates)."""
     return url_for("people.profile", handle=person.handle)
 
 
+@bp.app_template_global()
 def avatar_url(person) -> str | None:
     """The cache-busting address of the member's picture, or None without one."""
     profile = getattr(person, "profile", None)
     if profile is None or not profile.avatar_etag:
         return None
     return url_for("people.avatar", handle=person.handle, v=profile.avatar_etag)
-
-
-@bp.after_app_request
-def record_activity(response):
-    """Note a member's last activity at most every 15 minutes (for "recently active"), on page views only."""
-    if request.method != "GET" or request.endpoint in (None, "static") or response.status_code >= 400:
-        return response
-    if not current_user.is_authenticated:
-        return response
-    now = utcnow()
-    stamp = session.get("active_at")
-    if stamp is None or now.timestamp() - stamp >= ACTIVITY_INTERVAL.total_seconds():
-        try:
-            services.touch_last_active(current_user.id, now)
-            db.session.commit()
-        except SQLAlchemyError:  # a missed activity stamp must not break the page
-            db.session.rollback()
-            current_app.logger.warning("Could not record activity of user %s", current_user.id, exc_info=True)
-            return response
-        session["active_at"] = now.timestamp()
-    return response
 
 
 @bp.get("/people")

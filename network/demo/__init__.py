@@ -13,6 +13,7 @@ from network.auth.models import Role, User
 from network.auth.passwords import hash_password
 from network.auth.services import unique_handle
 from network.extensions import db
+from network.journal.keys import keyring
 from network.programme.models import (
     Cohort,
     CohortMembership,
@@ -206,8 +207,13 @@ def database_is_empty() -> bool:
 @click.command("prepare")
 @with_appcontext
 def prepare_command():
-    """Apply migrations, then seed the demo network into an empty database (what `make run` does)."""
+    """Apply migrations, make sure the journal has its key, then seed the demo network into an empty database.
+
+    What `make run` does before serving. The key is made here rather than when the app starts, so
+    the factory writes nothing and the key exists (to be backed up) before anyone writes an entry.
+    """
     upgrade()
+    keyring()
     seed_demo(extra_members=0, if_empty=True)
 
 

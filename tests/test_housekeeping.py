@@ -4,8 +4,13 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from network import create_app
+from network.extensions import db
+from network.forum import services as forum
 from network.journal.keys import keyring
+from network.text import slug
 
 from conftest import BASE_CONFIG
 
@@ -56,3 +61,25 @@ def test_prepare_creates_the_journal_key(tmp_path, monkeypatch):
     result = invoke(fresh, "prepare")
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(os.stat(tmp_path / "prepared" / "journal.key").st_mode) == 0o600
+
+
+# One slug rule for theme addresses, members' handles and export file names -------------------------------
+
+@pytest.mark.parametrize("text,options,expected", [
+    ("Mångkulturellt ledarskap", {}, "mangkulturellt-ledarskap"),
+    ("Anna-Karin Öberg", {"separator": ".", "fallback": "member"}, "anna.karin.oberg"),
+    ("  Éloïse   D'Arcy ", {"separator": "."}, "eloise.d.arcy"),
+    ("Inför konferensen i Täby!", {"max_length": 20}, "infor-konferensen-i"),  # cut, no dangling hyphen
+    ("!!! ???", {"fallback": "tema"}, "tema"),
+    ("Ωμέγα 2026", {}, "2026"),  # letters without an ASCII form drop out
+])
+def test_slug_makes_lower_case_ascii_words(text, options, expected):
+    assert slug(text, **options) == expected
+
+
+def test_a_new_theme_and_a_new_member_get_addresses_from_their_swedish_names(app, make_user):
+    assert make_user(name="Åsa Öhrström").handle == "asa.ohrstrom"
+    theme = forum.save_theme(None, name_sv="Mångkulturellt ledarskap i förskolan", name_en="Multicultural leadership",
+                             description_sv="", description_en="")
+    db.session.commit()
+    assert theme.slug == "mangkulturellt-ledarskap-i-forskolan"

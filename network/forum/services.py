@@ -4,7 +4,6 @@ Every query that shows forum content to someone goes through ``visibility(viewer
 moderation extends that one function.
 """
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -26,7 +25,7 @@ from network.locks import lock_row
 from network.moderation.visibility import moderated_posts, shown_threads
 from network.permissions import can_see_thread, is_admin
 from network.programme.models import Cohort, CohortMembership
-from network.text import render_markdown
+from network.text import render_markdown, slug
 from network.timeutil import stockholm_midnight, utcnow
 
 MAX_POST_LENGTH = 20_000
@@ -142,15 +141,9 @@ def _recount_theme(theme_id: int, cohort_id: int | None) -> None:
 
 # Themes ---------------------------------------------------------------------------------------
 
-def slugify(name: str) -> str:
-    """A URL slug from a name: "Mångkulturellt ledarskap" -> "mangkulturellt-ledarskap"."""
-    ascii_name = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
-    return "-".join(re.findall(r"[a-z0-9]+", ascii_name))[:70] or "tema"
-
-
 def unique_slug(name: str, except_id: int | None = None) -> str:
     """A slug for ``name`` no other theme uses (numbered when needed)."""
-    base = slugify(name)
+    base = slug(name, max_length=70, fallback="tema")
     stmt = select(Theme.slug).where(Theme.slug.like(f"{base}%"))
     if except_id is not None:
         stmt = stmt.where(Theme.id != except_id)

@@ -1,18 +1,22 @@
 """Housekeeping the architecture review asked for: the factory writes no files, the demo stays current,
 one directory form, one slug rule, translations that ship with the package."""
 import os
+import re
 import stat
 from pathlib import Path
 
 import pytest
 
+from conftest import BASE_CONFIG, PASSWORD
+from helpers import page_text
 from network import create_app
 from network.extensions import db
 from network.forum import services as forum
 from network.journal.keys import keyring
+from network.people import services as people
+from network.people.models import Area, Visibility
+from network.programme.models import OrganisationKind
 from network.text import slug
-
-from conftest import BASE_CONFIG
 
 
 def fresh_app(app, tmp_path, monkeypatch, **config):
@@ -83,3 +87,46 @@ def test_a_new_theme_and_a_new_member_get_addresses_from_their_swedish_names(app
                              description_sv="", description_en="")
     db.session.commit()
     assert theme.slug == "mangkulturellt-ledarskap-i-forskolan"
+
+
+# The directory reads its search through a GET form -------------------------------------------------------
+
+@pytest.fixture
+def listed(make_user, make_org):
+    """Five listed members: three at a provider, two at the default municipality."""
+    provider = make_org(name="Vårdkraft Mälardalen AB", kind=OrganisationKind.PROVIDER, municipality="Sollentuna")
+    members = [make_user(name=f"Provider Person {n}", organisation_=provider) for n in range(3)]
+    members += [make_user(name=f"Kommun Person {n}") for n in range(2)]
+    for member in members:
+        people.save_profile(member, title="Chef", phone="", email_visibility=Visibility.NETWORK,
+                            phone_visibility=Visibility.NETWORK, in_directory=True, languages="", link="",
+                            bio="", areas=[Area.HR], keywords=[])
+    db.session.commit()
+    return {"members": members, "provider": provider}
+
+
+def test_the_directory_form_keeps_chosen_filters_and_names_the_ones_that_match_nothing(client, listed):
+    client.post("/login", data={"email": listed["members"][0].email, "password": PASSWORD})
+    response = client.get(f"/people?kind=provider&area=astrology&organisation={2**64}&sort=name&q={'x' * 300}")
+    assert response.status_code == 200
+    body = page_text(response)
+    assert "ignorerades: Organisation, Ansvarsområde." in body
+    assert '<option selected value="provider">' in body and '<option selected value="name">' in body
+    search_box = re.search(r'<input[^>]*name="q"[^>]*>', body).group(0)
+    assert f'value="{"x" * 200}"' in search_box  # the search text is cut, not refused
+    body = page_text(client.get("/people?kind=provider&sort=name"))
+    assert "3 personer" in body and "ignorerades" not in body
+    assert body.index("Provider Person 0") < body.index("Provider Person 1") < body.index("Provider Person 2")
+
+
+def test_a_page_past_the_end_shows_the_last_page_without_reading_twice(app, client, listed, count_queries):
+    app.config["PER_PAGE"] = 2
+    client.post("/login", data={"email": listed["members"][0].email, "password": PASSWORD})
+    client.get("/people?sort=name&page=3")  # warm up (the visit stamps activity)
+    with count_queries() as last_page:
+        assert "Provider Person 2" in page_text(client.get("/people?sort=name&page=3"))
+    with count_queries() as past_the_end:
+        body = page_text(client.get("/people?sort=name&page=99"))
+    assert "Provider Person 2" in body and "Provider Person 1" not in body
+    assert len(past_the_end) == len(last_page)
+    assert sum("count(*)" in s.lower() for s in past_the_end) == 1

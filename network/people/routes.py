@@ -7,11 +7,10 @@ from flask_login import current_user, login_required
 from network import permissions
 from network.budget import QueryTooSlow, query_budget
 from network.extensions import db
-from network.labels import label, upper_first
+from network.inputs import query_int
 from network.people import bp, services
-from network.people.forms import AvatarForm, ProfileForm
+from network.people.forms import AvatarForm, DirectoryForm, ProfileForm
 from network.people.models import Area, Visibility
-from network.programme.models import OrganisationKind
 from network.timeutil import local_today
 
 AVATAR_MAX_AGE = 365 * 24 * 3600
@@ -35,35 +34,22 @@ def avatar_url(person) -> str | None:
 @bp.get("/people")
 @login_required
 def directory():
-    options = services.directory_options()
-    query = services.parse_directory_query(request.args, options)
+    form = DirectoryForm(request.args)
+    form.offer(services.directory_options())
+    form.validate()  # a value that matches nothing is dropped and named, never an error page
+    ignored = [f for f in form.filters() if f.errors]
+    query = services.directory_query({f.name: f.data for f in (form.q, *form.filters()) if f not in ignored},
+                                     query_int("page", 1))
+    query.ignored = [f.name for f in ignored]
     stmt = services.directory_stmt(query, local_today())
-    filters = directory_filters(options)
-    ignored = [text for name, text, _values, _all in filters if name in query.ignored]
+    page, status = None, 200
     try:
         with query_budget():
             page = services.paginate_clamped(stmt, query.page, current_app.config["PER_PAGE"])
     except QueryTooSlow:
-        return render_template("people/directory.html", page=None, query=query, filters=filters, ignored=ignored,
-                               result_cap=services.DIRECTORY_RESULT_CAP), 422
-    return render_template("people/directory.html", page=page, query=query, filters=filters, ignored=ignored,
-                           result_cap=services.DIRECTORY_RESULT_CAP)
-
-
-def directory_filters(options: services.DirectoryOptions) -> list[tuple]:
-    """The directory's filter menus: (URL name, label, [(value, text)], whether "All" is offered)."""
-    def labelled(values) -> list[tuple]:
-        return [(v.value, upper_first(label(v))) for v in values]
-
-    return [
-        ("organisation", _("Organisation"), [(o.id, o.name) for o in options.organisations], True),
-        ("kind", _("Kind of organisation"), labelled(OrganisationKind), True),
-        ("municipality", _("Municipality"), [(m, m) for m in options.municipalities], True),
-        ("area", _("Area of responsibility"), labelled(Area), True),
-        ("cohort", _("Cohort"), [(c.id, c.name) for c in options.cohorts], True),
-        ("status", _("Status"), [("participant", _("Participant")), ("alumnus", _("Alumnus")), ("course_leader", _("Course leader"))], True),
-        ("sort", _("Sort by"), [("relevance", _("Relevance")), ("name", _("Name")), ("active", _("Recently active"))], False),
-    ]
+        status = 422
+    return render_template("people/directory.html", page=page, form=form, query=query,
+                           ignored=[f.label.text for f in ignored], result_cap=services.DIRECTORY_RESULT_CAP), status
 
 
 @bp.get("/people/organisations")
@@ -76,7 +62,7 @@ def organisations():
 @login_required
 def organisation(organisation_id: int):
     organisation = services.organisation_or_none(organisation_id) or abort(404)
-    query = services.DirectoryQuery(organisation=organisation.id, sort="name", page=services.page_number(request.args))
+    query = services.DirectoryQuery(organisation=organisation.id, sort="name", page=query_int("page", 1))
     page = services.paginate_clamped(services.directory_stmt(query, local_today()), query.page, current_app.config["PER_PAGE"])
     return render_template("people/organisation.html", organisation=organisation, page=page)
 

@@ -1,5 +1,7 @@
 """Housekeeping the architecture review asked for: the factory writes no files, the demo stays current,
 one directory form, one slug rule, translations that ship with the package."""
+import gettext
+import importlib.util
 import os
 import re
 import stat
@@ -17,6 +19,8 @@ from network.people import services as people
 from network.people.models import Area, Visibility
 from network.programme.models import OrganisationKind
 from network.text import slug
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def fresh_app(app, tmp_path, monkeypatch, **config):
@@ -130,3 +134,18 @@ def test_a_page_past_the_end_shows_the_last_page_without_reading_twice(app, clie
     assert "Provider Person 2" in body and "Provider Person 1" not in body
     assert len(past_the_end) == len(last_page)
     assert sum("count(*)" in s.lower() for s in past_the_end) == 1
+
+
+# Translations ship with the package ------------------------------------------------------------------------
+
+def test_the_package_build_compiles_every_catalog(tmp_path):
+    spec = importlib.util.spec_from_file_location("build_hook", PROJECT_ROOT / "setup.py")
+    build_hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_hook)  # defines the hook; setup() runs only as a script
+    written = build_hook.compile_catalogs(PROJECT_ROOT, tmp_path)
+    folder = tmp_path / "network" / "translations"
+    assert sorted(written) == [folder / "en/LC_MESSAGES/messages.mo", folder / "sv/LC_MESSAGES/messages.mo"]
+    with (folder / "sv/LC_MESSAGES/messages.mo").open("rb") as compiled:
+        swedish = gettext.GNUTranslations(compiled)
+    assert swedish.gettext("Log in") == "Logga in"
+    assert swedish.gettext("Please log in to see this page.") == "Logga in för att se sidan."

@@ -7,18 +7,23 @@ import re
 import stat
 from pathlib import Path
 
+from datetime import date
+
 import pytest
+from sqlalchemy import select
 
 from conftest import BASE_CONFIG, PASSWORD
 from helpers import page_text
 from network import create_app
+from network.demo import current_cohort_spec
 from network.extensions import db
 from network.forum import services as forum
 from network.journal.keys import keyring
 from network.people import services as people
 from network.people.models import Area, Visibility
-from network.programme.models import OrganisationKind
+from network.programme.models import Cohort, MembershipRole, OrganisationKind
 from network.text import slug
+from network.timeutil import local_today
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,3 +154,25 @@ def test_the_package_build_compiles_every_catalog(tmp_path):
         swedish = gettext.GNUTranslations(compiled)
     assert swedish.gettext("Log in") == "Logga in"
     assert swedish.gettext("Please log in to see this page.") == "Logga in för att se sidan."
+
+
+# The demo keeps a cohort running ----------------------------------------------------------------------------
+
+def test_seed_demo_has_a_cohort_running_today_with_events_behind_and_ahead(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    today = local_today()
+    running = db.session.scalars(select(Cohort).where(Cohort.starts_on <= today, Cohort.ends_on >= today)).all()
+    assert len(running) == 1
+    events = running[0].events
+    assert any(e.ends_on < today for e in events) and any(e.starts_on > today for e in events)
+    assert running[0].starts_on.weekday() == 0 and all(e.starts_on.weekday() in (0, 3) for e in events)
+    members = [m for m in running[0].memberships if m.role == MembershipRole.PARTICIPANT]
+    assert len(members) == 14
+
+
+def test_the_running_demo_cohort_follows_the_calendar():
+    for today in (date(2026, 12, 1), date(2031, 3, 15), date(2040, 8, 31)):
+        name, starts, ends, _, conferences, trips = current_cohort_spec(today)
+        assert starts <= today <= ends and name == f"Växthuset {starts.year}"
+        days = sorted(day for _, day in conferences) + sorted(day for _, _, day, _ in trips)
+        assert min(days) < today < max(days)

@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     setup.register_blueprints(app)
     setup.register_errorhandlers(app)
     setup.register_request_hooks(app)
+    setup.register_template_helpers(app)
     setup.register_commands(app)
     return app
 

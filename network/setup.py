@@ -1,10 +1,16 @@
-"""The factory's wiring steps: extensions, blueprints, error pages, hooks, commands."""
+"""The factory's wiring steps: extensions, blueprints, error pages, hooks, template helpers, commands.
+
+App-wide hooks (every request, every page) are registered here and nowhere else. A feature's own
+template helpers stay in its package and register through its blueprint's ``app_template_global``,
+``app_template_filter`` and ``app_context_processor`` decorators.
+"""
 import importlib
 import os
 import shlex
 import sqlite3
 import sys
 import traceback
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,14 +23,17 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from network import mail
 from network.extensions import babel, csrf, db, limiter, login, migrate
 from network.inputs import register_converters
 from network.journal import keys as journal_keys
+from network.labels import label, upper_first
+from network.people import services as people
+from network.timeutil import local_today, utcnow
 from network.urls import base_url_adapter, mail_url
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
@@ -203,11 +212,7 @@ def log_database_error(what: str, error: DBAPIError) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Security headers on every response and template helpers."""
-    from network import permissions
-    from network.forum import visibility as forum_rules
-    from network.labels import label
-    from network.timeutil import local_today
+    """Security headers on every response; members' last activity on their page views."""
 
     @app.after_request
     def security_headers(response):
@@ -222,16 +227,53 @@ def register_request_hooks(app: Flask) -> None:
             keep_private(response)
         return response
 
-    @app.context_processor
-    def template_helpers():
-        return {"can": can, "today": local_today(), "main_nav": main_nav(app)}
+    app.after_request(record_activity)
+
+
+ACTIVITY_INTERVAL = timedelta(minutes=15)
+
+
+def record_activity(response):
+    """Note a member's last activity at most every 15 minutes (for "recently active"), on page views only."""
+    if request.method != "GET" or request.endpoint in (None, "static") or response.status_code >= 400:
+        return response
+    if not current_user.is_authenticated:
+        return response
+    now = utcnow()
+    stamp = session.get("active_at")
+    if stamp is None or now.timestamp() - stamp >= ACTIVITY_INTERVAL.total_seconds():
+        try:
+            people.touch_last_active(current_user.id, now)
+            db.session.commit()
+        except SQLAlchemyError:  # a missed activity stamp must not break the page
+            db.session.rollback()
+            current_app.logger.warning("Could not record activity of user %s", current_user.id, exc_info=True)
+            return response
+        session["active_at"] = now.timestamp()
+    return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    """What every template may use: permissions, today, the navigation, labels, dates, the language menu."""
+    from network import permissions
+    from network.auth.forms import LanguageForm
+    from network.forum import visibility as forum_rules
 
     can = predicates(permissions, forum_rules)
+
+    @app.context_processor
+    def page_context():
+        helpers = {"can": can, "today": local_today(), "main_nav": main_nav(app)}
+        # Mail composed by commands (invite, digests) renders outside any request: no session, no CSRF token.
+        if has_request_context():
+            helpers["language_form"] = LanguageForm(formdata=None, language=str(get_locale()))
+        return helpers
 
     app.jinja_env.globals.update(
         label=label, role_label=label, field_attrs=field_attrs, mail_url=mail_url,
         format_date=format_date, format_datetime=format_datetime, get_locale=get_locale,
     )
+    app.jinja_env.filters["upper_first"] = upper_first
 
 
 def predicates(*modules) -> SimpleNamespace:

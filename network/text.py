@@ -1,4 +1,6 @@
-"""The one path from user-written Markdown to safe HTML. The only module that imports bleach."""
+"""The one path from user-written Markdown to safe HTML (the only module that imports bleach), and slugs."""
+import re
+import unicodedata
 from functools import lru_cache
 
 import bleach
@@ -59,3 +61,13 @@ def sanitise_html(html: str) -> str:
 def plain_text(source: str) -> Markup:
     """User text shown verbatim, escaped, with line breaks kept."""
     return Markup("<br>").join(escape(line) for line in (source or "").splitlines())
+
+
+def slug(text: str, separator: str = "-", max_length: int = 70, fallback: str = "") -> str:
+    """``text`` as lower-case ASCII words joined by ``separator``, at most ``max_length`` characters.
+
+    "Mångkulturellt ledarskap" -> "mangkulturellt-ledarskap"; ``fallback`` when no letter or digit is left.
+    Used for theme addresses, members' handles and export file names alike.
+    """
+    ascii_text = unicodedata.normalize("NFKD", (text or "").lower()).encode("ascii", "ignore").decode()
+    return separator.join(re.findall(r"[a-z0-9]+", ascii_text))[:max_length].strip(separator) or fallback

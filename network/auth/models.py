@@ -3,11 +3,13 @@ import enum
 import secrets
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from network.extensions import db
+from network.labels import register_labels
 from network.programme.models import (
     Cohort,
     CohortMembership,
@@ -35,6 +37,15 @@ class Role(enum.StrEnum):
 class UserStatus(enum.StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
+
+
+register_labels({
+    Role.PARTICIPANT: _l("participant"),
+    Role.COURSE_LEADER: _l("course leader"),
+    Role.ADMIN: _l("administrator"),
+    UserStatus.ACTIVE: _l("active"),
+    UserStatus.SUSPENDED: _l("suspended"),
+})
 
 
 def new_session_token() -> str:

@@ -1,6 +1,4 @@
 """Account rules and queries. Functions flush, never commit; the view commits once."""
-import re
-import unicodedata
 from functools import lru_cache
 
 from flask import current_app, render_template
@@ -15,6 +13,7 @@ from network.extensions import db
 from network.locks import lock_row
 from network.mail import send_localised
 from network.programme.models import Cohort, CohortMembership, MembershipRole, Organisation
+from network.text import slug
 from network.timeutil import utcnow
 from network.urls import mail_url
 
@@ -97,9 +96,7 @@ def create_user(
 
 def handle_base(name: str) -> str:
     """The handle a name suggests: lower-case ASCII words joined by dots ("anna.lindqvist")."""
-    ascii_name = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_name)
-    return ".".join(words)[:56].strip(".") or "member"
+    return slug(name, separator=".", max_length=56, fallback="member")
 
 
 def unique_handle(name: str, taken: set[str] | None = None) -> str:

@@ -1,12 +1,10 @@
 """Start page and health check."""
-from flask import current_app, has_request_context, render_template
-from flask_babel import get_locale
+from flask import current_app, render_template
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from network.auth import services as accounts
-from network.auth.forms import LanguageForm
 from network.core import bp
 from network.extensions import db
 from network.people import services as people
@@ -39,11 +37,3 @@ def healthz():
 @bp.get("/accessibility")
 def accessibility():
     return render_template("core/accessibility.html")
-
-
-@bp.app_context_processor
-def language_form():
-    # Mail composed by commands (invite, digests) renders outside any request: no session, no CSRF token.
-    if not has_request_context():
-        return {}
-    return {"language_form": LanguageForm(formdata=None, language=str(get_locale()))}

@@ -13,6 +13,8 @@ from network.auth.models import Role, User
 from network.auth.passwords import hash_password
 from network.auth.services import unique_handle
 from network.extensions import db
+from network.journal.keys import keyring
+from network.timeutil import local_today
 from network.programme.models import (
     Cohort,
     CohortMembership,
@@ -58,14 +60,32 @@ COHORTS = [
         [("Studieresa till Kreta", "Platanias, Kreta", date(2013, 5, 20), 5),
          ("Studieresa till södra Indien", "Södra Indien", date(2013, 10, 21), 10)],
     ),
-    (
-        "Växthuset 2026", date(2026, 1, 19), date(2026, 12, 11), 14,
-        [("Sollentuna", date(2026, 2, 5)), ("Sigtuna", date(2026, 4, 16)), ("Täby", date(2026, 6, 11)),
-         ("Knivsta", date(2026, 9, 17)), ("Upplands Väsby", date(2026, 12, 3))],
-        [("Studieresa till Kreta", "Platanias, Kreta", date(2026, 5, 18), 5),
-         ("Studieresa till södra Indien", "Södra Indien", date(2026, 10, 19), 10)],
-    ),
 ]
+
+# The running cohort, in days from its first Monday: the programme's year, conferences on Thursdays.
+CURRENT_COHORT_DAYS_RUN = 130  # days into its year on the day of seeding: past the first trip, before conference 3
+CURRENT_COHORT = (
+    326, 14,
+    [("Sollentuna", 17), ("Sigtuna", 87), ("Täby", 143), ("Knivsta", 241), ("Upplands Väsby", 318)],
+    [("Studieresa till Kreta", "Platanias, Kreta", 119, 5), ("Studieresa till södra Indien", "Södra Indien", 273, 10)],
+)
+
+
+def current_cohort_spec(today: date) -> tuple:
+    """A cohort running on ``today``, about four months in: its first events past, the rest to come."""
+    days, participants, conferences, trips = CURRENT_COHORT
+    starts = today - timedelta(days=CURRENT_COHORT_DAYS_RUN)
+    starts -= timedelta(days=starts.weekday())  # a Monday
+    return (
+        f"Växthuset {starts.year}", starts, starts + timedelta(days=days), participants,
+        [(place, starts + timedelta(days=offset)) for place, offset in conferences],
+        [(title, place, starts + timedelta(days=offset), length) for title, place, offset, length in trips],
+    )
+
+
+def cohort_specs(today: date) -> list[tuple]:
+    """The demo's cohorts: the first one (2013) and one running now, so the demo never goes stale."""
+    return [*COHORTS, current_cohort_spec(today)]
 
 
 def email_for(name: str, taken: set[str]) -> str:
@@ -136,7 +156,8 @@ def seed(rng: random.Random, extra_members: int = 0) -> list[tuple[str, str]]:
     """Create the demo network; returns (what, email) of the log-ins worth printing."""
     password_hash = hash_password(DEMO_PASSWORD)  # one hash: hashing thousands would take minutes
     orgs = build_organisations()
-    cohorts = [build_cohort(spec) for spec in COHORTS]
+    specs = cohort_specs(local_today())
+    cohorts = [build_cohort(spec) for spec in specs]
     taken: set[str] = set()
 
     handles: set[str] = set()
@@ -154,7 +175,7 @@ def seed(rng: random.Random, extra_members: int = 0) -> list[tuple[str, str]]:
     names = [f"{f} {l}" for f in FIRST_NAMES for l in LAST_NAMES]
     rng.shuffle(names)
     logins = [("admin", admin.email)] + [("course leader", u.email) for u in leaders]
-    for cohort, spec in zip(cohorts, COHORTS):
+    for cohort, spec in zip(cohorts, specs):
         for leader in leaders:
             cohort.memberships.append(CohortMembership(user=leader, role=MembershipRole.COURSE_LEADER))
         for index in range(spec[3]):
@@ -206,8 +227,13 @@ def database_is_empty() -> bool:
 @click.command("prepare")
 @with_appcontext
 def prepare_command():
-    """Apply migrations, then seed the demo network into an empty database (what `make run` does)."""
+    """Apply migrations, make sure the journal has its key, then seed the demo network into an empty database.
+
+    What `make run` does before serving. The key is made here rather than when the app starts, so
+    the factory writes nothing and the key exists (to be backed up) before anyone writes an entry.
+    """
     upgrade()
+    keyring()
     seed_demo(extra_members=0, if_empty=True)
 
 

@@ -4,7 +4,6 @@ Every query that shows forum content to someone goes through ``visibility(viewer
 (``forum.visibility``). Moderation hooks into writing through ``forum.signals``.
 """
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,7 +24,7 @@ from network.forum.visibility import (
 from network.locks import lock_row
 from network.permissions import is_admin
 from network.programme.models import Cohort
-from network.text import render_markdown
+from network.text import render_markdown, slug
 from network.timeutil import utcnow
 
 MAX_POST_LENGTH = 20_000
@@ -111,15 +110,9 @@ def _recount_theme(theme_id: int, cohort_id: int | None) -> None:
 
 # Themes ---------------------------------------------------------------------------------------
 
-def slugify(name: str) -> str:
-    """A URL slug from a name: "Mångkulturellt ledarskap" -> "mangkulturellt-ledarskap"."""
-    ascii_name = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
-    return "-".join(re.findall(r"[a-z0-9]+", ascii_name))[:70] or "tema"
-
-
 def unique_slug(name: str, except_id: int | None = None) -> str:
     """A slug for ``name`` no other theme uses (numbered when needed)."""
-    base = slugify(name)
+    base = slug(name, max_length=70, fallback="tema")
     stmt = select(Theme.slug).where(Theme.slug.like(f"{base}%"))
     if except_id is not None:
         stmt = stmt.where(Theme.id != except_id)

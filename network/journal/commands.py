@@ -17,9 +17,21 @@ from flask.cli import AppGroup
 
 from network.extensions import db
 from network.journal import services
-from network.journal.keys import KEY_FILE, decode_keys, keyring, write_key_file
+from network.journal.keys import EXTENSION, KEY_FILE, decode_keys, keyring, write_key_file
 
 journal_cli = AppGroup("journal", help="The reflection journal's key management.")
+
+
+@journal_cli.command("create-key")
+def create_key_command():
+    """Create the journal key file now, when no key is configured or stored yet (then back it up)."""
+    existed = current_app.extensions[EXTENSION] is not None
+    ring = keyring()
+    if ring.path is None:
+        click.echo(f"The journal key comes from NETWORK_JOURNAL_KEY (key {ring.current}); no file written.")
+    else:
+        click.echo(f"{'Journal key file present' if existed else 'Journal key created'}: {ring.path} (key {ring.current}). "
+                   "Back it up separately from the database.")
 
 
 @journal_cli.command("rotate-key")

@@ -2,8 +2,8 @@
 
 Keys come from ``JOURNAL_KEY`` (base64; several separated by commas, the last one current)
 or from ``instance/journal.key`` (one base64 key per line, the last one current), which is
-created with mode 600 on first start. Key ids are fingerprints, so they do not depend on
-where a key is kept.
+created with mode 600 by ``flask prepare`` or at the journal's first use, never by the app
+factory. Key ids are fingerprints, so they do not depend on where a key is kept.
 """
 import base64
 import hashlib
@@ -138,8 +138,8 @@ def stored_key_ids(app: Flask) -> set[str] | None:
             db.engine.dispose()  # no connection outlives the check (nor crosses a pre-fork)
 
 
-def load_keyring(app: Flask, stored: set[str] | None) -> Keyring:
-    """The configured keys, else the key file, else a new key file when no entry exists yet."""
+def load_keyring(app: Flask, stored: set[str] | None) -> Keyring | None:
+    """The configured keys, else the key file; None when there is neither and no entry needs one yet."""
     configured = app.config.get("JOURNAL_KEY")
     if configured:
         return Keyring.from_keys(decode_keys(configured))
@@ -153,21 +153,32 @@ def load_keyring(app: Flask, stored: set[str] | None) -> Keyring:
             f"Journal entries exist but the journal key is missing: restore {path} "
             "(or set NETWORK_JOURNAL_KEY) before starting. A new key cannot read them."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker created it first
-        return Keyring.from_keys(decode_keys(path.read_text()), path)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(encode_key(AESGCM.generate_key(bit_length=256)) + "\n")
+    return None
+
+
+def create_key_file(path: Path) -> Keyring:
+    """A new key file (mode 600) holding one fresh key; the existing one when another process won the race.
+
+    The file appears complete or not at all: it is written under a temporary name and linked
+    into place, so no process ever reads a half-written key.
+    """
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        write_key_file(temporary, [AESGCM.generate_key(bit_length=256)])
+        try:
+            os.link(temporary, path)
+        except FileExistsError:  # another worker created it first
+            pass
+        finally:
+            temporary.unlink()
     return Keyring.from_keys(decode_keys(path.read_text()), path)
 
 
 def init_app(app: Flask) -> None:
-    """Load the keyring at start; refuse to start when stored entries use keys we lack."""
+    """Load the keyring at start; refuse to start when stored entries use keys we lack. Writes nothing."""
     stored = stored_key_ids(app)
     ring = load_keyring(app, stored)
-    missing = (stored or set()) - set(ring.keys)
+    missing = (stored or set()) - set(ring.keys if ring else ())
     if missing:
         raise JournalKeyError(
             f"Journal entries are encrypted under key(s) {', '.join(sorted(missing))} that are not "
@@ -177,5 +188,8 @@ def init_app(app: Flask) -> None:
 
 
 def keyring() -> Keyring:
-    """The running app's keyring."""
-    return current_app.extensions[EXTENSION]
+    """The running app's keyring; without a configured key or key file, the journal's first use creates the file."""
+    ring = current_app.extensions[EXTENSION]
+    if ring is None:
+        ring = current_app.extensions[EXTENSION] = create_key_file(Path(current_app.instance_path) / KEY_FILE)
+    return ring

@@ -2,10 +2,12 @@
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from network.extensions import db
+from network.labels import register_labels
 from network.programme.models import Cohort, ProgrammeEvent, enum_column
 from network.timeutil import UTCDateTime, utcnow
 
@@ -27,6 +29,19 @@ class PromptTiming(enum.StrEnum):
 
     BEFORE = "before"
     AFTER = "after"
+
+
+register_labels({
+    PromptTiming.BEFORE: _l("before the event"),
+    PromptTiming.AFTER: _l("after the event"),
+    ProgrammeAim.CUSTOMER_ORIENTATION: _l("increase customer orientation"),
+    ProgrammeAim.INTERPLAY: _l("increase interplay between internal and external actors"),
+    ProgrammeAim.NEW_SITUATIONS: _l("use new situations and challenges to develop the organisation"),
+    ProgrammeAim.HABITUAL_THINKING: _l("break habitual thought patterns"),
+    ProgrammeAim.NEW_WAYS_OF_WORKING: _l("find new ways of working"),
+    ProgrammeAim.MANAGER_NETWORK: _l("create a manager network"),
+    ProgrammeAim.REFLECTION: _l("make room for reflection"),
+})
 
 
 class JournalEntry(db.Model):

@@ -2,7 +2,6 @@
 import io
 import json
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,7 +21,7 @@ from network.journal.models import JournalEntry, JournalFilter, JournalPrompt, P
 from network.journal.prompts import AIM_PROMPTS, DEFAULT_PROMPTS, EVENT_PROMPTS
 from network.forum.visibility import can_start_thread
 from network.programme.models import Cohort, ProgrammeEvent
-from network.text import render_markdown
+from network.text import render_markdown, slug
 from network.timeutil import utcnow
 
 TAG_PATTERN = re.compile(r"^[\w][\w\- ]{0,39}$")
@@ -397,12 +396,6 @@ def add_prompt(author: User, **values) -> JournalPrompt:
 
 # Export --------------------------------------------------------------------------
 
-def slug(text: str) -> str:
-    """A short ASCII file-name part."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40] or "anteckning"
-
-
 def export_record(text: EntryText, language: str) -> dict:
     """What the export holds about one entry; themes by name (in ``language``) and slug."""
     entry = text.entry
@@ -430,7 +423,7 @@ def export_zip(user: User, language: str = "sv") -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for number, record in enumerate(records, start=1):
             if not record.get("unreadable"):
-                name = f"{number:04d}-{record['date']}-{slug(record['title'])}.md"
+                name = f"{number:04d}-{record['date']}-{slug(record['title'], max_length=40, fallback='anteckning')}.md"
                 archive.writestr(name, front_matter(record) + record["body"])
         document = {"exported_at": utcnow().isoformat(), "author": user.name, "entries": records}
         archive.writestr("journal.json", json.dumps(document, ensure_ascii=False, indent=2))

@@ -4,12 +4,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import URLField
 from wtforms.validators import Length, Optional, Regexp, URL, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from network.forms import Form
 from network.labels import choices
 from network.people.models import Area, Visibility
-from network.people.services import parse_keywords
+from network.people.services import MAX_QUERY_LENGTH, parse_keywords
+from network.programme.models import OrganisationKind
 
 VISIBILITIES = choices(Visibility)
 MAX_KEYWORDS = 20
@@ -64,3 +66,45 @@ class AvatarForm(Form):
                        description=_l("JPEG, PNG or WebP, at most 5 MB. It is cropped to a square."),
                        render_kw={"accept": "image/jpeg,image/png,image/webp"})
     has_file = True
+
+
+ALL = SelectChoice("", _l("All"))
+
+
+def directory_filter(label, choices=(), everything: bool = True) -> SelectField:
+    """A directory filter: one value from a menu, "All" (empty) first when offered."""
+    return SelectField(label, choices=[ALL, *choices] if everything else list(choices), validators=[Optional()])
+
+
+class DirectoryForm(Form):
+    """The directory's search, filters and order as they appear in the URL.
+
+    A value that matches nothing is an error on its field; the view drops it and names it.
+    The organisation, municipality and cohort menus are filled in by the view.
+    """
+
+    class Meta:
+        csrf = False  # a GET form: nothing changes
+
+    q = StringField(_l("Search people"), filters=[lambda text: (text or "")[:MAX_QUERY_LENGTH]],
+                    description=_l("Searches names, job titles, organisations, areas, keywords and presentations."))
+    organisation = directory_filter(_l("Organisation"))
+    kind = directory_filter(_l("Kind of organisation"), choices(OrganisationKind))
+    municipality = directory_filter(_l("Municipality"))
+    area = directory_filter(_l("Area of responsibility"), choices(Area))
+    cohort = directory_filter(_l("Cohort"))
+    status = directory_filter(_l("Status"), [SelectChoice("participant", _l("Participant")),
+                                             SelectChoice("alumnus", _l("Alumnus")),
+                                             SelectChoice("course_leader", _l("Course leader"))])
+    sort = directory_filter(_l("Sort by"), [SelectChoice("relevance", _l("Relevance")), SelectChoice("name", _l("Name")),
+                                            SelectChoice("active", _l("Recently active"))], everything=False)
+
+    def offer(self, options) -> None:
+        """Fill the menus whose values come from the database (a services.DirectoryOptions)."""
+        self.organisation.choices = [ALL, *(SelectChoice(str(o.id), o.name) for o in options.organisations)]
+        self.municipality.choices = [ALL, *(SelectChoice(m, m) for m in options.municipalities)]
+        self.cohort.choices = [ALL, *(SelectChoice(str(c.id), c.name) for c in options.cohorts)]
+
+    def filters(self) -> list:
+        """The menus, in the order the page shows them."""
+        return [self.organisation, self.kind, self.municipality, self.area, self.cohort, self.status, self.sort]

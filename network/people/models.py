@@ -2,11 +2,13 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from network.auth.models import User
 from network.extensions import db
+from network.labels import register_labels
 from network.programme.models import enum_column
 from network.timeutil import UTCDateTime, utcnow
 
@@ -38,6 +40,29 @@ class Visibility(enum.StrEnum):
     PRIVATE = "private"
     COHORT = "cohort"
     NETWORK = "network"
+
+
+register_labels({
+    Area.ELDERLY_CARE: _l("elderly care"),
+    Area.DISABILITY_SUPPORT: _l("disability support"),
+    Area.INDIVIDUAL_FAMILY_CARE: _l("individual and family care"),
+    Area.PRESCHOOL: _l("preschool"),
+    Area.COMPULSORY_SCHOOL: _l("compulsory school"),
+    Area.UPPER_SECONDARY_SCHOOL: _l("upper secondary school"),
+    Area.LABOUR_MARKET: _l("labour market and integration"),
+    Area.CULTURE_LEISURE: _l("culture and leisure"),
+    Area.URBAN_PLANNING: _l("urban planning and building"),
+    Area.WATER_WASTE: _l("water and waste"),
+    Area.ENVIRONMENT: _l("environment"),
+    Area.HR: _l("HR"),
+    Area.FINANCE: _l("finance"),
+    Area.IT_DIGITALISATION: _l("IT and digitalisation"),
+    Area.COMMUNICATION: _l("communication"),
+    Area.OTHER: _l("other"),
+    Visibility.PRIVATE: _l("only me"),
+    Visibility.COHORT: _l("my cohorts"),
+    Visibility.NETWORK: _l("the whole network"),
+})
 
 
 class Profile(db.Model):

@@ -1,42 +1,27 @@
 """People views: thin — load, authorize, call a service, commit once, render or redirect."""
-from datetime import timedelta
-
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import SQLAlchemyError
 
 from network import permissions
 from network.budget import QueryTooSlow, query_budget
 from network.extensions import db
-from network.labels import label
+from network.inputs import query_int
 from network.people import bp, services
-from network.people.forms import AvatarForm, ProfileForm
+from network.people.forms import AvatarForm, DirectoryForm, ProfileForm
 from network.people.models import Area, Visibility
-from network.programme.models import OrganisationKind
-from network.timeutil import local_today, utcnow
+from network.timeutil import local_today
 
-ACTIVITY_INTERVAL = timedelta(minutes=15)
 AVATAR_MAX_AGE = 365 * 24 * 3600
 
 
-@bp.record_once
-def register_template_helpers(state) -> None:
-    state.app.jinja_env.globals.update(profile_url=profile_url, avatar_url=avatar_url)
-    state.app.jinja_env.filters["upper_first"] = upper_first
-
-
-def upper_first(text) -> str:
-    """The text with its first letter in upper case and the rest untouched ("HR", "IT och digitalisering")."""
-    text = str(text)
-    return text[:1].upper() + text[1:]
-
-
+@bp.app_template_global()
 def profile_url(person) -> str:
     """The profile page of a member (used by other features' templates)."""
     return url_for("people.profile", handle=person.handle)
 
 
+@bp.app_template_global()
 def avatar_url(person) -> str | None:
     """The cache-busting address of the member's picture, or None without one."""
     profile = getattr(person, "profile", None)
@@ -45,59 +30,25 @@ def avatar_url(person) -> str | None:
     return url_for("people.avatar", handle=person.handle, v=profile.avatar_etag)
 
 
-@bp.after_app_request
-def record_activity(response):
-    """Note a member's last activity at most every 15 minutes (for "recently active"), on page views only."""
-    if request.method != "GET" or request.endpoint in (None, "static") or response.status_code >= 400:
-        return response
-    if not current_user.is_authenticated:
-        return response
-    now = utcnow()
-    stamp = session.get("active_at")
-    if stamp is None or now.timestamp() - stamp >= ACTIVITY_INTERVAL.total_seconds():
-        try:
-            services.touch_last_active(current_user.id, now)
-            db.session.commit()
-        except SQLAlchemyError:  # a missed activity stamp must not break the page
-            db.session.rollback()
-            current_app.logger.warning("Could not record activity of user %s", current_user.id, exc_info=True)
-            return response
-        session["active_at"] = now.timestamp()
-    return response
-
-
 @bp.get("/people")
 @login_required
 def directory():
-    options = services.directory_options()
-    query = services.parse_directory_query(request.args, options)
+    form = DirectoryForm(request.args)
+    form.offer(services.directory_options())
+    form.validate()  # a value that matches nothing is dropped and named, never an error page
+    ignored = [f for f in form.filters() if f.errors]
+    query = services.directory_query({f.name: f.data for f in (form.q, *form.filters()) if f not in ignored},
+                                     query_int("page", 1))
+    query.ignored = [f.name for f in ignored]
     stmt = services.directory_stmt(query, local_today())
-    filters = directory_filters(options)
-    ignored = [text for name, text, _values, _all in filters if name in query.ignored]
+    page, status = None, 200
     try:
         with query_budget():
             page = services.paginate_clamped(stmt, query.page, current_app.config["PER_PAGE"])
     except QueryTooSlow:
-        return render_template("people/directory.html", page=None, query=query, filters=filters, ignored=ignored,
-                               result_cap=services.DIRECTORY_RESULT_CAP), 422
-    return render_template("people/directory.html", page=page, query=query, filters=filters, ignored=ignored,
-                           result_cap=services.DIRECTORY_RESULT_CAP)
-
-
-def directory_filters(options: services.DirectoryOptions) -> list[tuple]:
-    """The directory's filter menus: (URL name, label, [(value, text)], whether "All" is offered)."""
-    def labelled(values) -> list[tuple]:
-        return [(v.value, upper_first(label(v))) for v in values]
-
-    return [
-        ("organisation", _("Organisation"), [(o.id, o.name) for o in options.organisations], True),
-        ("kind", _("Kind of organisation"), labelled(OrganisationKind), True),
-        ("municipality", _("Municipality"), [(m, m) for m in options.municipalities], True),
-        ("area", _("Area of responsibility"), labelled(Area), True),
-        ("cohort", _("Cohort"), [(c.id, c.name) for c in options.cohorts], True),
-        ("status", _("Status"), [("participant", _("Participant")), ("alumnus", _("Alumnus")), ("course_leader", _("Course leader"))], True),
-        ("sort", _("Sort by"), [("relevance", _("Relevance")), ("name", _("Name")), ("active", _("Recently active"))], False),
-    ]
+        status = 422
+    return render_template("people/directory.html", page=page, form=form, query=query,
+                           ignored=[f.label.text for f in ignored], result_cap=services.DIRECTORY_RESULT_CAP), status
 
 
 @bp.get("/people/organisations")
@@ -110,7 +61,7 @@ def organisations():
 @login_required
 def organisation(organisation_id: int):
     organisation = services.organisation_or_none(organisation_id) or abort(404)
-    query = services.DirectoryQuery(organisation=organisation.id, sort="name", page=services.page_number(request.args))
+    query = services.DirectoryQuery(organisation=organisation.id, sort="name", page=query_int("page", 1))
     page = services.paginate_clamped(services.directory_stmt(query, local_today()), query.page, current_app.config["PER_PAGE"])
     return render_template("people/organisation.html", organisation=organisation, page=page)
 

@@ -8,19 +8,17 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import Select, and_, exists, func, not_, select, update
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
 from network.auth.models import Role, User, UserStatus
 from network.extensions import db
-from network.inputs import clean_line, parse_int
 from network.people import search as people_search
 from network.people.models import Area, Avatar, Profile, ProfileArea, ProfileKeyword, Visibility
 from network.programme.models import Cohort, CohortMembership, MembershipRole, Organisation, OrganisationKind
 from network.text import render_markdown
 from network.timeutil import utcnow
 
-STATUSES = ("participant", "alumnus", "course_leader")
-SORTS = ("relevance", "name", "active")
+MAX_QUERY_LENGTH = 200  # characters of search text kept
 DIRECTORY_RESULT_CAP = 1000  # matches shown at most; beyond it the count reads "more than 1,000"
 DIRECTORY_MAX_CANDIDATES = 20_000  # the engine's limit when filters narrow the matches further
 COUNTERPARTS_SHOWN = 6
@@ -137,44 +135,14 @@ class DirectoryQuery:
         return bool(self.url_args().keys() - {"sort", "q"})
 
 
-def _int_or_none(raw: str) -> int | None:
-    return parse_int(raw, minimum=1)
-
-
-def parse_directory_query(args, options: DirectoryOptions) -> DirectoryQuery:
-    """Read the search from URL arguments, ignoring (and naming) values that match nothing."""
-    query = DirectoryQuery(q=clean_line(args.get("q", ""))[:200])
-    checks = {
-        "organisation": lambda v: _known(_int_or_none(v), {o.id for o in options.organisations}),
-        "kind": lambda v: _known(v, {k.value for k in OrganisationKind}, OrganisationKind),
-        "municipality": lambda v: _known(v, set(options.municipalities)),
-        "area": lambda v: _known(v, {a.value for a in Area}, Area),
-        "cohort": lambda v: _known(_int_or_none(v), {c.id for c in options.cohorts}),
-        "status": lambda v: _known(v, set(STATUSES)),
-        "sort": lambda v: _known(v, set(SORTS)),
-    }
-    for name, check in checks.items():
-        raw = args.get(name, "").strip()
-        if not raw:
-            continue
-        value = check(raw)
-        if value is None:
-            query.ignored.append(name)
-        else:
-            setattr(query, name, value)
-    query.page = page_number(args)
+def directory_query(values: dict, page: int) -> DirectoryQuery:
+    """The search from the directory form's valid values: ids as numbers, kinds and areas as enums."""
+    convert = {"organisation": int, "cohort": int, "kind": OrganisationKind, "area": Area}
+    query = DirectoryQuery(page=page)
+    for name, value in values.items():
+        if value:
+            setattr(query, name, convert.get(name, str)(value))
     return query
-
-
-def page_number(args) -> int:
-    """The page asked for in the URL; 1 when missing or not a number."""
-    return _int_or_none(args.get("page", "")) or 1
-
-
-def _known(value, allowed: set, convert=None):
-    if value is None or value not in allowed:
-        return None
-    return convert(value) if convert else value
 
 
 def listed_members_stmt() -> Select:
@@ -237,10 +205,12 @@ def directory_stmt(query: DirectoryQuery, today: date) -> Select:
 
 
 def paginate_clamped(stmt: Select, page: int, per_page: int):
-    """A page of results; a page past the end gives the last page."""
-    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
-    if result.pages and page > result.pages:
-        result = db.paginate(stmt, page=result.pages, per_page=per_page, error_out=False, count=True)
+    """A page of results; a page past the end gives the last page. Counts once, reads one page."""
+    counted = stmt.options(lazyload("*")).order_by(None).subquery()
+    total = db.session.scalar(select(func.count()).select_from(counted))
+    last = max(1, -(-total // per_page))
+    result = db.paginate(stmt, page=min(page, last), per_page=per_page, error_out=False, count=False)
+    result.total = total
     return result
 
 

@@ -3,9 +3,11 @@ import enum
 from datetime import date
 
 from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from network.extensions import db
+from network.labels import register_labels
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
@@ -39,6 +41,17 @@ class MembershipRole(enum.StrEnum):
 class EventKind(enum.StrEnum):
     CONFERENCE = "conference"
     STUDY_TRIP = "study_trip"
+
+
+register_labels({
+    OrganisationKind.MUNICIPALITY: _l("municipality"),
+    OrganisationKind.PROVIDER: _l("welfare-service provider"),
+    OrganisationKind.PARTNER: _l("partner"),
+    MembershipRole.PARTICIPANT: _l("participant"),
+    MembershipRole.COURSE_LEADER: _l("course leader"),
+    EventKind.CONFERENCE: _l("two-day conference"),
+    EventKind.STUDY_TRIP: _l("study trip"),
+})
 
 
 class Organisation(db.Model):

@@ -8,8 +8,6 @@ from network.programme.models import (  # noqa: F401
 )
 from network.people.models import Avatar, Profile, ProfileArea, ProfileKeyword  # noqa: F401
 from network.forum.models import (  # noqa: F401
-    EmailPreference,
-    Notification,
     Post,
     PostRevision,
     ReadState,
@@ -19,5 +17,6 @@ from network.forum.models import (  # noqa: F401
     ThreadWatch,
 )
 from network.journal.models import JournalEntry, JournalFilter, JournalPrompt  # noqa: F401
-from network.moderation.models import Flag, ModerationAction, ModerationNotice  # noqa: F401
+from network.moderation.models import Flag, ModerationAction  # noqa: F401
+from network.notifications.models import EmailPreference, Notification  # noqa: F401
 from network.mail import OutboxMessage  # noqa: F401

@@ -135,6 +135,7 @@ FEATURES = (
     "forum",
     "journal",
     "moderation",
+    "notifications",
 )
 
 
@@ -325,7 +326,7 @@ def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from network.auth.commands import create_user_command, invite_command
     from network.demo import prepare_command, seed_demo_command
-    from network.forum.commands import notify_group
+    from network.notifications.commands import notify_group
     from network.journal.commands import journal_cli
     from network.search import search_cli
 

@@ -21,8 +21,9 @@ from network.auth.models import PasswordResetToken, Role, UserStatus
 from network.auth.tokens import new_token
 from network.extensions import db
 from network.forum import services as forum
-from network.forum.digests import unsubscribe_token
-from network.forum.models import Notification, NotificationKind, Post, PostStatus
+from network.notifications.services import unsubscribe_token
+from network.forum.models import Post, PostStatus
+from network.notifications.models import Notification, NotificationKind
 from network.journal import services as journal
 from network.mail import OutboxMessage, OutboxStatus
 from network.people import services as people
@@ -157,7 +158,6 @@ POLICY = {
     "/moderation": Policy(anyone(STAFF)),
     "/moderation/log": Policy(anyone(STAFF)),
     "/moderation/log.csv": Policy(anyone(STAFF)),
-    "/moderation/notices/read": Policy(anyone(MEMBERS)),
     "/moderation/posts/<int:post_id>": Policy({"own": STAFF, "other": STAFF, "hidden": STAFF, "cohort": A_MODERATORS}),
     "/moderation/posts/<int:post_id>/<action>": Policy(
         {"own": STAFF, "other": STAFF, "hidden": STAFF, "cohort": A_MODERATORS},

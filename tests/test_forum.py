@@ -11,11 +11,14 @@ from helpers import outbox, page_text
 from network.auth import services as accounts
 from network.auth.models import Role
 from network.extensions import db
-from network.forum import digests, services
+from network.forum import services
+from network.notifications import digests
+from network.notifications import services as notifications
 from network.programme.models import Cohort
 from network.forum.models import (
-    EmailFrequency, Notification, Post, PostRevision, PostStatus, Theme, Thread, WatchLevel,
+    Post, PostRevision, PostStatus, Theme, Thread, WatchLevel,
 )
+from network.notifications.models import EmailFrequency, Notification
 from network.text import render_markdown
 from network.timeutil import utcnow
 
@@ -434,7 +437,7 @@ def test_daily_digest_is_sent_once_with_unsubscribe_link_and_headers(runner, cli
     assert mail["List-Unsubscribe"].strip("<>").endswith(path)
     assert "Stoppa utskicken" in page_text(client.get(path))  # no login needed
     assert client.post(path).status_code == 200
-    assert services.email_frequency(member) == EmailFrequency.NONE
+    assert notifications.email_frequency(member) == EmailFrequency.NONE
     assert client.post("/unsubscribe/forged-token").status_code == 400
 
 

@@ -25,7 +25,7 @@ from network.auth.models import PasswordResetToken, Role, User
 from network.auth.tokens import new_token
 from network.extensions import db
 from network.forum import services as forum
-from network.forum.digests import unsubscribe_token
+from network.notifications.services import unsubscribe_token
 from network.forms import Form
 from network.forum.models import Post, Theme, Thread
 from network.journal import services as journal
@@ -89,7 +89,7 @@ def world(app, make_user, cohort, organisation):
             "slug": theme.slug, "handle": participant.handle,
         },
         "tokens": {"auth.accept_invitation": invitation_token, "auth.reset_password": reset_token,
-                   "forum.unsubscribe": unsubscribe_token(participant)},
+                   "notifications.unsubscribe": unsubscribe_token(participant)},
     }
 
 

@@ -16,7 +16,9 @@ from helpers import link_in, outbox, page_text
 from network.auth.models import Role
 from network.extensions import db
 from network.forum import services as forum
-from network.forum.models import EmailFrequency, Theme
+from network.forum.models import Theme
+from network.notifications import services as notifications
+from network.notifications.models import EmailFrequency
 from network.mail import OutboxMessage, OutboxStatus, next_due, send_mail
 from network.timeutil import utcnow
 
@@ -354,7 +356,7 @@ def test_a_notification_mail_carries_a_working_one_click_unsubscribe(client, aut
                   position=1)
     db.session.add(theme)
     thread = forum.create_thread(member, theme, "Semesterplanering", "Hur gör ni?", None)
-    forum.set_email_frequency(member, EmailFrequency.IMMEDIATE)
+    notifications.set_email_frequency(member, EmailFrequency.IMMEDIATE)
     db.session.commit()
     auth.login(author.email)
     assert client.post(f"/threads/{thread.id}", data={"body": "Vi provar delade turer."}).status_code == 302
@@ -365,4 +367,4 @@ def test_a_notification_mail_carries_a_working_one_click_unsubscribe(client, aut
     assert link_in(message, "/unsubscribe/") in link
     auth.logout()
     assert client.post(urlsplit(link).path).status_code == 200  # the mail client's one click
-    assert forum.email_frequency(member) == EmailFrequency.NONE
+    assert notifications.email_frequency(member) == EmailFrequency.NONE

@@ -11,10 +11,12 @@ from helpers import outbox, page_text
 from network.auth.models import Role, User, UserStatus
 from network.extensions import db
 from network.forum import services as forum
-from network.forum.models import EmailFrequency, Post, PostRevision, PostStatus, Thread
+from network.forum.models import Post, PostRevision, PostStatus, Thread
 from network.moderation import services
 from network.timeutil import utcnow
-from network.moderation.models import ActionKind, Flag, FlagReason, ModerationAction, ModerationNotice, NoticeKind
+from network.moderation.models import ActionKind, Flag, FlagReason, ModerationAction
+from network.notifications import services as notifications
+from network.notifications.models import EmailFrequency, Notification, NotificationKind
 
 
 @pytest.fixture
@@ -89,8 +91,8 @@ EXPECTED_STATE = {
     "restore": lambda post: post.status == PostStatus.VISIBLE,
     "approve": lambda post: post.status == PostStatus.VISIBLE,
     "edit": lambda post: post.body_source == "Texten är rensad av en moderator." and post.revisions[-1].editor.role != Role.PARTICIPANT,
-    "note": lambda post: db.session.scalar(select(func.count(ModerationNotice.id)).where(
-        ModerationNotice.kind == NoticeKind.MODERATION_NOTE, ModerationNotice.user_id == post.author_id)) == 1,
+    "note": lambda post: db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.kind == NotificationKind.MODERATION_NOTE, Notification.user_id == post.author_id)) == 1,
     "lock": lambda post: post.thread.locked,
     "unlock": lambda post: not post.thread.locked,
     "pin": lambda post: post.thread.pinned,
@@ -113,7 +115,7 @@ def reset(world, post):
     post.thread.locked = post.thread.pinned = False
     post.thread.theme = world["theme"]
     db.session.execute(update(Flag).values(resolved_at=utcnow()))
-    db.session.execute(delete(ModerationNotice))
+    db.session.execute(delete(Notification))
     db.session.commit()
 
 
@@ -226,14 +228,14 @@ def test_a_member_flags_a_post_and_moderators_are_notified(client, world):
     assert response.status_code == 302
     stored = db.session.scalar(select(Flag))
     assert (stored.reason, stored.flagger_id) == (FlagReason.CONFIDENTIAL, world["participant"].id)
-    notified = set(db.session.scalars(select(ModerationNotice.user_id).where(ModerationNotice.kind == NoticeKind.NEW_FLAG)))
+    notified = set(db.session.scalars(select(Notification.user_id).where(Notification.kind == NotificationKind.NEW_FLAG)))
     # every moderator of a network-wide thread: course leaders of any cohort and admins
     assert notified == {world["own_leader"].id, world["other_leader"].id, world["admin"].id}
 
 
 def test_cohort_thread_flags_reach_only_its_moderators(world):
     flag(world["participant"], opening(world["cohort"]))
-    notified = set(db.session.scalars(select(ModerationNotice.user_id)))
+    notified = set(db.session.scalars(select(Notification.user_id)))
     assert notified == {world["own_leader"].id, world["admin"].id}
 
 
@@ -269,7 +271,7 @@ def test_the_flagger_is_told_when_the_flag_is_handled(client, world):
     flag(world["participant"], post)
     login_as(client, world["own_leader"])
     client.post(f"/moderation/posts/{post.id}/dismiss")
-    handled = db.session.scalar(select(ModerationNotice).where(ModerationNotice.kind == NoticeKind.FLAG_HANDLED))
+    handled = db.session.scalar(select(Notification).where(Notification.kind == NotificationKind.FLAG_HANDLED))
     assert handled.user_id == world["participant"].id
     client.post("/logout")
     login_as(client, world["participant"])
@@ -347,8 +349,8 @@ def test_participant_posts_wait_for_approval_in_such_themes(client, world, appro
     pending = db.session.scalar(select(Post).where(Post.status == PostStatus.PENDING))
     assert pending is not None
     assert "Väntar på godkännande" in page_text(client.get(f"/threads/{world['network'].id}?page=1"))
-    notified = set(db.session.scalars(select(ModerationNotice.user_id).where(
-        ModerationNotice.kind == NoticeKind.AWAITING_APPROVAL)))
+    notified = set(db.session.scalars(select(Notification.user_id).where(
+        Notification.kind == NotificationKind.AWAITING_APPROVAL)))
     assert notified == {world["own_leader"].id, world["other_leader"].id, world["admin"].id}
 
     client.post("/logout")
@@ -477,7 +479,7 @@ def test_log_query_count_does_not_grow(client, world, count_queries):
 # Email -------------------------------------------------------------------------------------------
 
 def test_moderators_who_want_immediate_email_get_one_for_a_flag(app, client, world):
-    forum.set_email_frequency(world["own_leader"], EmailFrequency.IMMEDIATE)
+    notifications.set_email_frequency(world["own_leader"], EmailFrequency.IMMEDIATE)
     db.session.commit()
     login_as(client, world["participant"])
     client.post(f"/posts/{opening(world['cohort']).id}/flag", data={"reason": "personal_data"})
@@ -562,8 +564,8 @@ def test_a_rejected_edit_leaves_the_approved_text_and_tells_the_author(client, w
     db.session.expire_all()
     stored = db.session.get(Post, post.id)
     assert (stored.body_source, stored.pending_body_source, stored.edited_at) == ("Hur löser ni semestrarna?", None, None)
-    notice = db.session.scalar(select(ModerationNotice).where(ModerationNotice.user_id == world["author"].id))
-    assert (notice.kind, notice.message) == (NoticeKind.MODERATION_NOTE, "Utanför ämnet")
+    notice = db.session.scalar(select(Notification).where(Notification.user_id == world["author"].id))
+    assert (notice.kind, notice.message) == (NotificationKind.MODERATION_NOTE, "Utanför ämnet")
     assert client.post(f"/moderation/posts/{post.id}/approve_edit").status_code == 400
 
 

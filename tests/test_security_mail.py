@@ -17,9 +17,10 @@ from network.auth import services as accounts
 from network.auth.models import Invitation, PasswordResetToken, Role, User
 from network.extensions import db
 from network.forum import services as forum
-from network.forum.models import EmailFrequency, EmailPreference, Notification, NotificationKind, Post, Theme, Thread
+from network.forum.models import Post, Theme, Thread
 from network.mail import send_mail
-from network.moderation.models import ModerationNotice
+from network.notifications import services as notifications
+from network.notifications.models import EmailFrequency, EmailPreference, Notification, NotificationKind
 from network.programme.models import Cohort, Organisation
 
 BASE_URL = "https://natverk.vaxthuset.example"
@@ -117,7 +118,7 @@ def invite(client, admin, organisation, headers=None, email="ny.person@example.o
 
 def reply_with_immediate_notice(client, people, thread, headers=None, body="Vi provar delade turer."):
     """The author replies to the member's thread; the member wants every notice at once."""
-    forum.set_email_frequency(people["member"], EmailFrequency.IMMEDIATE)
+    notifications.set_email_frequency(people["member"], EmailFrequency.IMMEDIATE)
     db.session.commit()
     login_as(client, people["author"], headers)
     return client.post(f"/threads/{thread.id}", data={"body": body}, headers=headers)
@@ -125,7 +126,7 @@ def reply_with_immediate_notice(client, people, thread, headers=None, body="Vi p
 
 def flag_with_immediate_notice(client, people, thread, headers=None):
     """The member flags the author's reply; their course leader wants notices at once."""
-    forum.set_email_frequency(people["leader"], EmailFrequency.IMMEDIATE)
+    notifications.set_email_frequency(people["leader"], EmailFrequency.IMMEDIATE)
     db.session.commit()
     reply = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.author_id == people["author"].id))
     login_as(client, people["member"], headers)
@@ -133,13 +134,14 @@ def flag_with_immediate_notice(client, people, thread, headers=None):
 
 
 def send_digest_again(member, runner):
-    """Run the daily digest, due for the member, with their notifications not yet emailed."""
-    forum.set_email_frequency(member, EmailFrequency.DAILY)
+    """Run the daily digests, due for the member, with their notifications not yet emailed; the admin
+    (daily by default) gets the flag notice in theirs."""
+    notifications.set_email_frequency(member, EmailFrequency.DAILY)
     db.session.execute(update(EmailPreference).values(last_digest_at=None))
-    db.session.execute(update(Notification).values(emailed_at=None))
+    db.session.execute(update(Notification).where(Notification.user_id == member.id).values(emailed_at=None))
     db.session.commit()
     result = runner.invoke(args=["notify", "send-digests"])
-    assert result.exit_code == 0 and "Sent 1" in result.output
+    assert result.exit_code == 0 and "Sent 2" in result.output
 
 
 def member_thread(people, theme, title="Semesterplanering"):
@@ -179,7 +181,7 @@ def test_forum_notice_digest_and_moderation_mails_link_only_to_base_url(
     assert flag_with_immediate_notice(client, people, thread, FORGERIES[forgery]).status_code == 302
     send_digest_again(people["member"], runner)
     messages = outbox(client.application)
-    assert len(messages) == 3, [m["Subject"] for m in messages]  # notice, moderation notice, digest
+    assert len(messages) == 4, [m["Subject"] for m in messages]  # notice, moderation notice, two digests
     assert_links_on_base_url(messages)
     login_as(client, people["member"])
     assert client.get(link_in(messages[0], "/threads/"), follow_redirects=True).status_code == 200
@@ -238,7 +240,7 @@ def test_line_breaks_stored_in_titles_and_names_never_break_a_header_or_a_later_
     assert invite(client, people["admin"], organisation).status_code == 302
     send_digest_again(people["member"], runner)
     messages = outbox(client.application)
-    assert len(messages) == 6  # two notices, a moderation notice, a reset, an invitation, a digest
+    assert len(messages) == 7  # two notices, a moderation notice, a reset, an invitation, two digests
     assert_single_line_headers(messages)
     assert "Semester Bcc: all@example.org" in messages[0]["Subject"]
     assert all(m["Bcc"] is None and m["X-Injected"] is None for m in messages)
@@ -278,8 +280,8 @@ def test_with_the_smtp_server_down_requests_answer_as_usual_and_keep_what_they_s
     assert reply_with_immediate_notice(client, people, thread).status_code == 302
     assert db.session.scalar(select(func.count(Post.id)).where(Post.thread_id == thread.id)) == 2
     assert flag_with_immediate_notice(client, people, thread).status_code == 302
-    assert db.session.scalar(select(func.count(ModerationNotice.id))
-                             .where(ModerationNotice.user_id == people["leader"].id)) == 1
+    assert db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == people["leader"].id, Notification.kind == NotificationKind.NEW_FLAG)) == 1
     response = reset_password(client, people["member"], None)
     assert response.status_code == 302 and response.location.endswith("/login")
     assert db.session.scalar(select(func.count(PasswordResetToken.id))) == 1

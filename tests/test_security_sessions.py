@@ -20,7 +20,7 @@ from network.auth import services as accounts
 from network.auth.models import Role
 from network.extensions import db, limiter
 from network.forum import services as forum
-from network.forum.digests import unsubscribe_token
+from network.notifications.services import unsubscribe_token
 from network.forum.models import Post, Theme
 from network.journal import services as journal
 from network.journal.models import JournalFilter
@@ -77,7 +77,7 @@ def world(app, admin, cohort, organisation):
         "entry_id": entry.id, "post_id": post_id, "thread_id": thread.id, "slug": theme.slug,
         "handle": admin.handle, "filename": "css/site.css",
         "token": {"auth.accept_invitation": invitation_token, "auth.reset_password": "not-a-token",
-                  "forum.unsubscribe": unsubscribe_token(admin)},
+                  "notifications.unsubscribe": unsubscribe_token(admin)},
     }
 
 

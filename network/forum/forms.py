@@ -1,11 +1,9 @@
 """Discussion forms: validation only, no saving."""
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from network.forms import Form
-from network.forum.models import EmailFrequency
 from network.forum.services import MAX_POST_LENGTH
 
 BODY_HINT = _l("Markdown works: **bold**, *italic*, lists, > quotes and links. Mention a member with @handle. "
@@ -40,18 +38,6 @@ class ThemeForm(Form):
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
     description_sv = TextAreaField(_l("Description in Swedish"), validators=[Optional(), Length(max=2000)])
     description_en = TextAreaField(_l("Description in English"), validators=[Optional(), Length(max=2000)])
-
-
-FREQUENCY_CHOICES = [
-    SelectChoice(EmailFrequency.IMMEDIATE.value, _l("At once, one email per notification")),
-    SelectChoice(EmailFrequency.DAILY.value, _l("A daily digest")),
-    SelectChoice(EmailFrequency.WEEKLY.value, _l("A weekly digest")),
-    SelectChoice(EmailFrequency.NONE.value, _l("No emails")),
-]
-
-
-class EmailPreferenceForm(Form):
-    frequency = SelectField(_l("Email me about notifications"), choices=FREQUENCY_CHOICES)
 
 
 class SearchForm(Form):

@@ -1,4 +1,4 @@
-"""Discussion models: themes, threads, posts and their revisions, watches, read state, notifications."""
+"""Discussion models: themes, threads, posts and their revisions, watches and read state."""
 import enum
 from datetime import datetime
 
@@ -40,27 +40,6 @@ class WatchLevel(enum.StrEnum):
     def is_muted(self) -> bool:
         """Silenced: no notifications."""
         return self is WatchLevel.MUTED
-
-
-class NotificationKind(enum.StrEnum):
-    REPLY = "reply"
-    MENTION = "mention"
-    NEW_THREAD = "new_thread"
-
-    @property
-    def is_mention(self) -> bool:
-        return self is NotificationKind.MENTION
-
-    @property
-    def is_new_thread(self) -> bool:
-        return self is NotificationKind.NEW_THREAD
-
-
-class EmailFrequency(enum.StrEnum):
-    IMMEDIATE = "immediate"
-    DAILY = "daily"
-    WEEKLY = "weekly"
-    NONE = "none"
 
 
 class Theme(db.Model):
@@ -281,38 +260,3 @@ class ReadState(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     thread_id: Mapped[int] = mapped_column(ForeignKey("thread.id", ondelete="CASCADE"), index=True)
     last_read_post_id: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class Notification(db.Model):
-    """An in-app notice about a post: a reply, a mention or a new thread."""
-
-    __tablename__ = "notification"
-    __table_args__ = (
-        UniqueConstraint("user_id", "post_id"),
-        Index("ix_notification_user_id_read_at", "user_id", "read_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, "notification_kind"))
-    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    user: Mapped[User] = relationship()
-    post: Mapped[Post] = relationship()
-
-
-class EmailPreference(db.Model):
-    """How often a member wants notification emails; no row means the daily digest."""
-
-    __tablename__ = "email_preference"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    frequency: Mapped[EmailFrequency] = mapped_column(
-        enum_column(EmailFrequency, "email_frequency"), default=EmailFrequency.DAILY
-    )
-    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    user: Mapped[User] = relationship()

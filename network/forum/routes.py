@@ -1,5 +1,5 @@
 """Discussion views: thin — load, authorize, call a service, commit once, render or redirect."""
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,29 +9,15 @@ from wtforms.fields.choices import SelectChoice
 
 from network import permissions
 from network.budget import QueryTooSlow, query_budget
-from network.extensions import csrf, db
+from network.extensions import db
 from network.forum import bp, search as forum_search, services
-from network.forum.digests import send_notification_emails, user_for_unsubscribe
-from network.forum.forms import EditPostForm, EmailPreferenceForm, ReplyForm, SearchForm, ThemeForm, ThreadForm
-from network.forum.models import EmailFrequency, Theme, WatchLevel
+from network.forum.forms import EditPostForm, ReplyForm, SearchForm, ThemeForm, ThreadForm
+from network.forum.models import Theme, WatchLevel
 from network.forum.visibility import can_delete_post, can_edit_post, can_reply, can_see_revisions, can_start_thread
 from network.inputs import query_int
 from network.permissions import require
-from network.timeutil import utcnow
 
 WATCH_LEVELS = {"watching": WatchLevel.WATCHING, "muted": WatchLevel.MUTED, "none": None}
-
-
-@bp.app_context_processor
-def notification_badge():
-    def unread_notifications() -> int:
-        if not permissions.is_member(current_user):
-            return 0
-        if "forum_unread" not in g:
-            g.forum_unread = services.unread_notification_count(current_user)
-        return g.forum_unread
-
-    return {"unread_notifications": unread_notifications}
 
 
 def per_page() -> int:
@@ -47,13 +33,6 @@ def refuse_locked():
     error.user_message = _("This thread is locked, so no new replies can be added. "
                            "A course leader or an administrator can tell you why.")
     raise error
-
-
-def send_immediate_emails() -> None:
-    """Mail members who want notices at once: called after the post's commit, so no mail tells of
-    an unsaved post; the mails leave after the second commit, which records them sent."""
-    if send_notification_emails((EmailFrequency.IMMEDIATE,), utcnow()):
-        db.session.commit()
 
 
 # Themes ---------------------------------------------------------------------------------------
@@ -93,7 +72,6 @@ def new_thread(slug: str):
         db.session.commit()
         if thread.resubmitted:
             flash(_("You sent this thread twice; it is posted once."), "info")
-        send_immediate_emails()
         return redirect(url_for("forum.thread", thread_id=thread.id))
     return render_template("forum/new_thread.html", form=form, theme=theme)
 
@@ -124,7 +102,6 @@ def thread(thread_id: int):
             db.session.commit()
             if post.resubmitted:
                 flash(_("You sent this reply twice; it is posted once."), "info")
-            send_immediate_emails()
             return redirect(url_for("forum.thread", thread_id=thread.id, post=post.id))
     number = query_int("page")
     if request.method == "GET" and number is None:
@@ -177,7 +154,6 @@ def edit_post(post_id: int):
     if form.validate_on_submit():
         held = services.author_edit(current_user, post, form.body.data)
         db.session.commit()
-        send_immediate_emails()
         flash(_("Your edit is saved and waits for a moderator's approval. Until then others see the earlier text.")
               if held else _("Your post is saved."), "success")
         return redirect(url_for("forum.thread", thread_id=post.thread_id, post=post.id))
@@ -201,60 +177,6 @@ def revisions(post_id: int):
     post = services.visible_post(current_user, post_id) or abort(404)
     require(can_see_revisions(current_user, post))
     return render_template("forum/revisions.html", post=post, revisions=services.revisions(post))
-
-
-# Notifications and email ---------------------------------------------------------------------
-
-@bp.get("/notifications")
-@login_required
-def notifications():
-    page = db.paginate(services.notifications_stmt(current_user), per_page=per_page(), error_out=False)
-    form = EmailPreferenceForm(frequency=services.email_frequency(current_user).value)
-    return render_template("forum/notifications.html", page=page, form=form)
-
-
-@bp.post("/notifications/<int:notification_id>/read")
-@login_required
-def read_notification(notification_id: int):
-    if not services.mark_notification_read(current_user, notification_id):
-        abort(404)
-    db.session.commit()
-    return redirect(url_for("forum.notifications"))
-
-
-@bp.post("/notifications/read-all")
-@login_required
-def read_all_notifications():
-    services.mark_all_notifications_read(current_user)
-    db.session.commit()
-    flash(_("All notifications are marked as read."), "success")
-    return redirect(url_for("forum.notifications"))
-
-
-@bp.post("/notifications/email")
-@login_required
-def email_preference():
-    form = EmailPreferenceForm()
-    if not form.validate_on_submit():
-        abort(400)
-    services.set_email_frequency(current_user, EmailFrequency(form.frequency.data))
-    db.session.commit()
-    flash(_("Your email choice is saved."), "success")
-    return redirect(url_for("forum.notifications"))
-
-
-# The token is the secret here: mail clients post one-click unsubscribes (RFC 8058) without a form.
-@csrf.exempt
-@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
-def unsubscribe(token: str):
-    user = user_for_unsubscribe(token)
-    if user is None:
-        abort(400)
-    if request.method == "POST":
-        services.set_email_frequency(user, EmailFrequency.NONE)
-        db.session.commit()
-        return render_template("forum/unsubscribe.html", user=user, done=True)
-    return render_template("forum/unsubscribe.html", user=user, done=False)
 
 
 # Search ---------------------------------------------------------------------------------------

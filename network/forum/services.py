@@ -8,20 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from network.auth.models import User
 from network.extensions import db
 from network.forum import signals
 from network.forum.models import (
-    EmailFrequency, EmailPreference, Notification, NotificationKind, Post, PostRevision, PostStatus,
-    ReadState, Theme, ThemeCohortTally, ThemeWatch, Thread, ThreadWatch, WatchLevel,
+    Post, PostRevision, PostStatus, ReadState, Theme, ThemeCohortTally, ThemeWatch, Thread, ThreadWatch, WatchLevel,
 )
 from network.forum.visibility import (
     awaiting_approval, can_see_thread, viewer_cohorts, visibility,
 )
 from network.locks import lock_row
+from network.notifications import services as notifications
+from network.notifications.models import NotificationKind
 from network.permissions import is_admin
 from network.programme.models import Cohort
 from network.text import render_markdown, slug
@@ -326,12 +327,7 @@ def mark_read(viewer: User, thread: Thread, posts: list[Post]) -> None:
         db.session.add(ReadState(user_id=viewer.id, thread_id=thread.id, last_read_post_id=newest))
     elif state.last_read_post_id < newest:
         state.last_read_post_id = newest
-    db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == viewer.id, Notification.read_at.is_(None),
-               Notification.post_id.in_([p.id for p in posts]))
-        .values(read_at=utcnow())
-    )
+    notifications.mark_read_about(viewer, [p.id for p in posts])
     db.session.flush()
 
 
@@ -580,8 +576,8 @@ def _watchers(model, target, exclude: User) -> list[User]:
 # Notifications --------------------------------------------------------------------------------
 
 def _notify(post: Post, recipients: list[User], kind: NotificationKind) -> None:
-    """One notice per recipient and post, only for those who may see the thread and have not muted it
-    (nor its theme, except for mentions)."""
+    """Notify those recipients who may see the thread and have not muted it (nor its theme, except
+    for mentions): one notification per member and post."""
     candidates = {u.id: u for u in recipients if u.is_active and can_see_thread(u, post.thread)}
     if not candidates:
         return
@@ -598,117 +594,7 @@ def _notify(post: Post, recipients: list[User], kind: NotificationKind) -> None:
                 ThemeWatch.user_id.in_(candidates),
             )
         ))
-    already = set(db.session.scalars(
-        select(Notification.user_id).where(Notification.post_id == post.id, Notification.user_id.in_(candidates))
-    ))
-    for user_id in candidates.keys() - muted - already:
-        db.session.add(Notification(user_id=user_id, post_id=post.id, kind=kind))
-    db.session.flush()
-
-
-def notifications_stmt(viewer: User) -> Select:
-    """The viewer's notifications about posts they may still see, newest first."""
-    vis = visibility(viewer)
-    return (
-        select(Notification)
-        .join(Notification.post).join(Post.thread)
-        .where(Notification.user_id == viewer.id, vis.threads, vis.posts)
-        .options(
-            contains_eager(Notification.post).contains_eager(Post.thread).joinedload(Thread.theme),
-            contains_eager(Notification.post).joinedload(Post.author),
-        )
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-    )
-
-
-def unread_notification_count(viewer: User) -> int:
-    """How many unread notifications the viewer has (one query)."""
-    vis = visibility(viewer)
-    return db.session.scalar(
-        select(func.count(Notification.id))
-        .join(Notification.post).join(Post.thread)
-        .where(Notification.user_id == viewer.id, Notification.read_at.is_(None), vis.threads, vis.posts)
-    ) or 0
-
-
-def mark_notification_read(viewer: User, notification_id: int) -> bool:
-    """Mark one of the viewer's notifications read; False when it is not theirs."""
-    found = db.session.scalar(
-        select(Notification).where(Notification.id == notification_id, Notification.user_id == viewer.id)
-    )
-    if found is None:
-        return False
-    found.read_at = found.read_at or utcnow()
-    db.session.flush()
-    return True
-
-
-def mark_all_notifications_read(viewer: User) -> None:
-    """Mark every notification of the viewer read."""
-    db.session.execute(
-        update(Notification).where(Notification.user_id == viewer.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-
-
-# Email ----------------------------------------------------------------------------------------
-
-def email_frequency(user: User) -> EmailFrequency:
-    """The member's chosen email rhythm (daily digest unless they chose otherwise)."""
-    chosen = db.session.get(EmailPreference, user.id)
-    return chosen.frequency if chosen else EmailFrequency.DAILY
-
-
-def set_email_frequency(user: User, frequency: EmailFrequency) -> None:
-    """Store the member's email rhythm."""
-    preference = db.session.get(EmailPreference, user.id)
-    if preference is None:
-        preference = EmailPreference(user_id=user.id, last_digest_at=utcnow())
-        db.session.add(preference)
-    preference.frequency = frequency
-    db.session.flush()
-
-
-DIGEST_PERIODS = {EmailFrequency.DAILY: timedelta(days=1), EmailFrequency.WEEKLY: timedelta(days=7)}
-# Cron runs drift by a few minutes; a digest is due slightly before its full period is over.
-DIGEST_SLACK = timedelta(minutes=30)
-
-
-def pending_email(user: User) -> list[Notification]:
-    """The member's unread, not yet emailed notifications about posts they may still see."""
-    stmt = notifications_stmt(user).where(Notification.read_at.is_(None), Notification.emailed_at.is_(None))
-    return list(db.session.scalars(stmt.order_by(None).order_by(Notification.id)).unique())
-
-
-def email_recipients(frequencies: tuple[EmailFrequency, ...], now: datetime) -> list[User]:
-    """Active members with unsent notifications whose chosen rhythm makes an email due now."""
-    has_pending = select(Notification.id).where(
-        Notification.user_id == User.id, Notification.read_at.is_(None), Notification.emailed_at.is_(None)
-    ).exists()
-    frequency = func.coalesce(EmailPreference.frequency, EmailFrequency.DAILY.value)
-    due = [frequency == EmailFrequency.IMMEDIATE.value] if EmailFrequency.IMMEDIATE in frequencies else []
-    for chosen, period in DIGEST_PERIODS.items():
-        if chosen in frequencies:
-            due.append(and_(frequency == chosen.value, or_(
-                EmailPreference.last_digest_at.is_(None), EmailPreference.last_digest_at <= now - period + DIGEST_SLACK,
-            )))
-    stmt = (
-        select(User).outerjoin(EmailPreference, EmailPreference.user_id == User.id)
-        .where(has_pending, or_(*due)).options(selectinload(User.memberships)).order_by(User.id)
-    )
-    return [u for u in db.session.scalars(stmt) if u.is_active]
-
-
-def record_emailed(user: User, notifications: list[Notification], now: datetime) -> None:
-    """Remember these notifications went out by email, and when the member's last digest was."""
-    for notification in notifications:
-        notification.emailed_at = now
-    preference = db.session.get(EmailPreference, user.id)
-    if preference is None:
-        db.session.add(EmailPreference(user_id=user.id, frequency=EmailFrequency.DAILY, last_digest_at=now))
-    else:
-        preference.last_digest_at = now
-    db.session.flush()
+    notifications.notify([u for user_id, u in candidates.items() if user_id not in muted], kind, post)
 
 
 # Forms ------------------------------------------------------------------------------

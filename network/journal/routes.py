@@ -12,7 +12,6 @@ from network import permissions
 from network.extensions import db, login
 from network.forum.visibility import can_reply
 from network.journal import bp, services
-from network.forum.routes import send_immediate_emails
 from network.forum.services import ThreadLocked, cohorts_for_new_thread, visible_thread
 from network.inputs import parse_date, query_int, query_text
 from network.journal.forms import EntryForm, FilterForm, PromptForm, ShareForm
@@ -236,7 +235,6 @@ def share(entry_id: int):
             target = None
         else:
             db.session.commit()
-            send_immediate_emails()
             flash(_("The passage is published in the forum. Your journal entry is unchanged and still private."), "success")
             return redirect(url_for("forum.thread", thread_id=post.thread_id, post=post.id))
     preview = render_markdown(form.excerpt.data) if target is not None else None

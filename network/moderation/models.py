@@ -1,4 +1,4 @@
-"""Moderation models: flags on posts, the append-only audit log and notices about moderation."""
+"""Moderation models: flags on posts and the append-only audit log (its notices are notifications)."""
 import enum
 from datetime import datetime
 
@@ -45,30 +45,6 @@ class ActionKind(enum.StrEnum):
     END_APPROVAL = "end_approval"
 
 
-class NoticeKind(enum.StrEnum):
-    NEW_FLAG = "new_flag"
-    AWAITING_APPROVAL = "awaiting_approval"
-    FLAG_HANDLED = "flag_handled"
-    MODERATION_NOTE = "moderation_note"
-
-    @property
-    def is_new_flag(self) -> bool:
-        return self is NoticeKind.NEW_FLAG
-
-    @property
-    def is_awaiting_approval(self) -> bool:
-        return self is NoticeKind.AWAITING_APPROVAL
-
-    @property
-    def is_flag_handled(self) -> bool:
-        return self is NoticeKind.FLAG_HANDLED
-
-    @property
-    def asks_moderator(self) -> bool:
-        """A notice to moderators about a post waiting for them (it links to the moderation page)."""
-        return self in (NoticeKind.NEW_FLAG, NoticeKind.AWAITING_APPROVAL)
-
-
 class Flag(db.Model):
     """A member's report that a post breaks the rules; open until a moderator handles it."""
 
@@ -113,22 +89,3 @@ class ModerationAction(db.Model):
     moderator: Mapped[User | None] = relationship(foreign_keys=[moderator_id])
     member: Mapped[User | None] = relationship(foreign_keys=[member_id])
     thread: Mapped[Thread | None] = relationship()
-
-
-class ModerationNotice(db.Model):
-    """An in-app notice about moderation: to moderators (flags, approvals) and to members (outcomes, notes)."""
-
-    __tablename__ = "moderation_notice"
-    __table_args__ = (Index("ix_moderation_notice_user_id_read_at", "user_id", "read_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    kind: Mapped[NoticeKind] = mapped_column(enum_column(NoticeKind, "moderation_notice_kind"))
-    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
-    message: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    user: Mapped[User] = relationship()
-    post: Mapped[Post | None] = relationship()

@@ -22,13 +22,6 @@ from network.moderation.forms import (
 )
 from network.moderation.models import ActionKind, FlagReason
 from network.permissions import require
-from network.timeutil import utcnow
-
-
-def after_commit() -> None:
-    """Send notice emails once the action is saved."""
-    if services.email_notices(utcnow()):
-        db.session.commit()
 
 
 def require_moderator() -> None:
@@ -50,7 +43,6 @@ def flag(post_id: int):
     if form.validate_on_submit():
         services.flag_post(current_user, post, FlagReason(form.reason.data), form.details.data or "")
         db.session.commit()
-        after_commit()
         flash(_("Thank you. A moderator will look at the post, and you will be told when it is handled."), "success")
         return redirect(back)
     return render_template("moderation/flag.html", form=form, post=post)
@@ -110,7 +102,6 @@ def moderated_post_or_404(post_id: int):
 
 def done(post, message: str):
     db.session.commit()
-    after_commit()
     flash(message, "success")
     return redirect(url_for("moderation.post", post_id=post.id))
 
@@ -271,14 +262,6 @@ def approval(slug: str, state: str):
     return redirect(url_for("moderation.queue"))
 
 
-@bp.post("/moderation/notices/read")
-@login_required
-def read_notices():
-    services.mark_notices_read(current_user)
-    db.session.commit()
-    return redirect(url_for("forum.notifications"))
-
-
 # The audit log ---------------------------------------------------------------------------------
 
 def log_filter() -> tuple[LogFilterForm, services.LogFilter]:
@@ -337,11 +320,3 @@ def log_csv():
     return Response(stream_with_context(rows()), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=moderation-log.csv",
     })
-
-
-@bp.app_context_processor
-def moderation_helpers():
-    def unread_moderation_notices() -> list:
-        return services.unread_notices(current_user) if permissions.is_member(current_user) else []
-
-    return {"unread_moderation_notices": unread_moderation_notices}

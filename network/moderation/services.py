@@ -1,32 +1,28 @@
-"""Moderation rules and queries: flags, the queue, actions with their audit entries, notices.
+"""Moderation rules and queries: flags, the queue, actions with their audit entries.
 
 Functions flush, never commit; the view commits once. Every moderation action writes
 exactly one ``ModerationAction`` through ``record``.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from functools import partial
+from datetime import date, timedelta
 
-from flask import current_app, render_template
-from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, or_, select, update
+from flask import current_app
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from network.auth import services as accounts
 from network.auth.models import Role, User, UserStatus
 from network.extensions import db
 from network.forum import services as forum
-from network.forum.models import EmailFrequency, EmailPreference, Post, PostStatus, Theme, Thread
-from network.moderation.models import (
-    ActionKind, Flag, FlagReason, FlagResolution, ModerationAction, ModerationNotice, NoticeKind,
-)
+from network.forum.models import Post, PostStatus, Theme, Thread
 from network.forum.visibility import can_moderate_thread, moderated_threads
+from network.moderation.models import ActionKind, Flag, FlagReason, FlagResolution, ModerationAction
+from network.notifications.models import NotificationKind
+from network.notifications.services import notify
 from network.permissions import is_admin
 from network.programme.services import led_cohort_ids
 from network.programme.models import CohortMembership, MembershipRole
-from network.mail import send_localised
 from network.timeutil import stockholm_midnight, utcnow
-from network.urls import mail_url
 
 DEFAULT_FLAG_THRESHOLD = 3
 
@@ -98,7 +94,7 @@ def csv_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-# Notices to moderators and members --------------------------------------------------------
+# Who hears of moderation ----------------------------------------------------------
 
 def thread_moderators(thread: Thread) -> list[User]:
     """Active members who moderate the thread."""
@@ -112,47 +108,6 @@ def thread_moderators(thread: Thread) -> list[User]:
         scope = or_(scope, and_(User.role == Role.COURSE_LEADER, User.id.in_(leaders)))
     stmt = select(User).where(scope, User.status == UserStatus.ACTIVE).options(selectinload(User.memberships))
     return [u for u in db.session.scalars(stmt) if can_moderate_thread(u, thread)]
-
-
-def notify(users: list[User], kind: NoticeKind, post: Post | None, message: str = "") -> None:
-    """One in-app notice for each of ``users``."""
-    for user in users:
-        db.session.add(ModerationNotice(user_id=user.id, kind=kind, post_id=post.id if post else None,
-                                        message=message))
-    db.session.flush()
-
-
-def notices_stmt(viewer: User) -> Select:
-    """The viewer's moderation notices, unread first and newest first, with their posts and threads."""
-    return (
-        select(ModerationNotice).where(ModerationNotice.user_id == viewer.id)
-        .options(joinedload(ModerationNotice.post).joinedload(Post.thread))
-        .order_by(ModerationNotice.read_at.is_not(None), ModerationNotice.id.desc())
-    )
-
-
-def unread_notices(viewer: User, limit: int = 50) -> list[ModerationNotice]:
-    """The viewer's unread moderation notices (for the notifications page)."""
-    return list(db.session.scalars(notices_stmt(viewer).where(ModerationNotice.read_at.is_(None)).limit(limit)))
-
-
-def mark_notices_read(viewer: User) -> None:
-    """Mark every moderation notice of the viewer read."""
-    db.session.execute(
-        update(ModerationNotice).where(ModerationNotice.user_id == viewer.id, ModerationNotice.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-
-
-def notices_to_email() -> list[ModerationNotice]:
-    """Unsent notices for members who want notification emails at once."""
-    return [n for n in db.session.scalars(
-        select(ModerationNotice)
-        .join(EmailPreference, EmailPreference.user_id == ModerationNotice.user_id)
-        .where(ModerationNotice.emailed_at.is_(None), EmailPreference.frequency == EmailFrequency.IMMEDIATE)
-        .options(joinedload(ModerationNotice.user), joinedload(ModerationNotice.post).joinedload(Post.thread))
-        .order_by(ModerationNotice.id)
-    ) if n.user.is_active]
 
 
 # Flags ------------------------------------------------------------------------------------
@@ -184,7 +139,7 @@ def flag_post(member: User, post: Post, reason: FlagReason, details: str = "") -
     flag = Flag(post=post, flagger_id=member.id, reason=reason, details=(details or "").strip())
     db.session.add(flag)
     db.session.flush()
-    notify(thread_moderators(post.thread), NoticeKind.NEW_FLAG, post)
+    notify(thread_moderators(post.thread), NotificationKind.NEW_FLAG, post)
     flaggers = db.session.scalar(select(func.count(func.distinct(Flag.flagger_id))).where(
         Flag.post_id == post.id, Flag.resolved_at.is_(None)))
     if flaggers >= flag_threshold() and post.is_visible:
@@ -201,7 +156,7 @@ def _resolve_flags(post: Post, resolution: FlagResolution) -> None:
     now = utcnow()
     for flag in flags:
         flag.resolved_at, flag.resolution = now, resolution
-    notify([f.flagger for f in flags if f.flagger is not None], NoticeKind.FLAG_HANDLED, post)
+    notify([f.flagger for f in flags if f.flagger is not None], NotificationKind.FLAG_HANDLED, post)
     if post.is_removed:
         forum.erase_text(post)
 
@@ -317,7 +272,7 @@ def reject_edit(moderator: User, post: Post, reason: str = "") -> None:
     forum.clear_pending_edit(post)
     db.session.flush()
     if post.author is not None:
-        notify([post.author], NoticeKind.MODERATION_NOTE, post, reason.strip())
+        notify([post.author], NotificationKind.MODERATION_NOTE, post, reason.strip())
     record(moderator, ActionKind.EDIT_POST, post=post, reason=reason)
 
 
@@ -330,7 +285,7 @@ def edit_post(moderator: User, post: Post, body: str, reason: str = "") -> None:
 def note_author(moderator: User, post: Post, message: str) -> None:
     """Send the post's author a moderation note (in-app, and by email if they want it at once)."""
     if post.author is not None:
-        notify([post.author], NoticeKind.MODERATION_NOTE, post, message.strip())
+        notify([post.author], NotificationKind.MODERATION_NOTE, post, message.strip())
     record(moderator, ActionKind.NOTE_AUTHOR, post=post, reason=message)
 
 
@@ -394,7 +349,7 @@ def screen_new_post(post: Post) -> None:
     if not needs_approval(post):
         return
     forum.set_post_status(post, PostStatus.PENDING)
-    notify(thread_moderators(post.thread), NoticeKind.AWAITING_APPROVAL, post)
+    notify(thread_moderators(post.thread), NotificationKind.AWAITING_APPROVAL, post)
 
 
 def screen_edit(post: Post, body: str) -> bool:
@@ -408,27 +363,5 @@ def screen_edit(post: Post, body: str) -> bool:
     post.pending_edited_at = utcnow()
     db.session.flush()
     if first:
-        notify(thread_moderators(post.thread), NoticeKind.AWAITING_APPROVAL, post)
+        notify(thread_moderators(post.thread), NotificationKind.AWAITING_APPROVAL, post)
     return True
-
-
-# Email ---------------------------------------------------------------------------------------
-
-def email_notices(now: datetime) -> int:
-    """Queue emails of unsent notices to members who want notices at once; returns how many.
-
-    They leave when the caller commits. A notice whose mail cannot be composed stays unsent
-    (logged) and is tried again next time.
-    """
-    sent = 0
-    for notice in notices_to_email():
-        if send_localised(notice.user.email, notice.user.language, partial(_notice_mail, notice)):
-            notice.emailed_at = now
-            sent += 1
-    db.session.flush()
-    return sent
-
-
-def _notice_mail(notice: ModerationNotice) -> tuple[str, str]:
-    body = render_template("mail/moderation_notice.txt", notice=notice, link=mail_url("forum.notifications"))
-    return _("Växthuset Network: moderation"), body

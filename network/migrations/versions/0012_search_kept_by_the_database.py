@@ -16,7 +16,7 @@ The area names are frozen here (a migration must not import the app); tests/test
 that every area is found by its name in both catalogs, so a changed label needs a new migration.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-01 21:40:00
 
 """
@@ -24,7 +24,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

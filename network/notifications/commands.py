@@ -3,8 +3,8 @@ import click
 from flask.cli import with_appcontext
 
 from network.extensions import db
-from network.forum.digests import send_notification_emails
-from network.forum.models import EmailFrequency
+from network.notifications.digests import send_notification_emails
+from network.notifications.models import EmailFrequency
 from network.timeutil import utcnow
 
 

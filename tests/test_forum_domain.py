@@ -19,7 +19,8 @@ from network.forum import services as forum
 from network.forum import signals
 from network.forum.models import Post, PostStatus, Thread
 from network.moderation import services as moderation
-from network.moderation.models import FlagReason, ModerationNotice, NoticeKind
+from network.moderation.models import FlagReason
+from network.notifications.models import Notification, NotificationKind
 from network.programme.services import led_cohort_ids
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,8 +173,8 @@ def test_moderation_holds_a_participants_post_in_an_approval_theme_through_post_
     held = db.session.scalar(select(Post).where(Post.body_source == "Nattbemanning med ny leverantör."))
     assert held.is_pending
     assert db.session.get(Thread, world["thread"].id).post_count == 1  # only the opening post counts
-    notices = db.session.scalars(select(ModerationNotice).where(ModerationNotice.post_id == held.id))
-    assert {(n.user_id, n.kind) for n in notices} == {(world["leader"].id, NoticeKind.AWAITING_APPROVAL)}
+    notices = db.session.scalars(select(Notification).where(Notification.post_id == held.id))
+    assert {(n.user_id, n.kind) for n in notices} == {(world["leader"].id, NotificationKind.AWAITING_APPROVAL)}
     client.post("/logout")
     login_as(client, world["reader"])
     assert "Nattbemanning" not in page_text(client.get(f"/threads/{world['thread'].id}?page=1"))

@@ -24,7 +24,7 @@ import pytest
 from flask import g
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import create_engine, event, insert, make_url, select, text
 
 from network import create_app, normalise_database_url
 from network.auth import services as accounts
@@ -65,11 +65,26 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    """The database under test: DATABASE_URL if set, else a fresh SQLite file."""
+    """The database under test: DATABASE_URL if set, else a fresh SQLite file (one per pytest-xdist
+    worker: the temporary folder is the worker's own; on PostgreSQL a database beside DATABASE_URL's)."""
     url = os.environ.get("DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     if url:
-        return normalise_database_url(url)
+        url = normalise_database_url(url)
+        return worker_database(url, worker) if worker else url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def worker_database(url: str, worker: str) -> str:
+    """The URL of the worker's own PostgreSQL database, named after DATABASE_URL's, created if missing."""
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def empty_database(url: str) -> None:

@@ -5,6 +5,7 @@ the forms from the pages each role sees, so a new route or form is covered witho
 this file. Any 5xx, a shown traceback, a stored control character in a single-line column, or
 a refused submission that still changed the database fails the test.
 """
+import functools
 import importlib.util
 import re
 from dataclasses import dataclass, field
@@ -220,8 +221,13 @@ def check(response, what: str) -> list[str]:
 def row_counts() -> tuple[int, ...]:
     """How many rows each table holds, in one query."""
     db.session.rollback()  # read the committed state, not this session's cache
+    return tuple(db.session.execute(row_counts_statement()).one())
+
+
+@functools.cache  # built once: it is run before and after every submission
+def row_counts_statement():
     tables = db.metadata.sorted_tables
-    return tuple(db.session.execute(select(*(select(func.count()).select_from(t).scalar_subquery() for t in tables))).one())
+    return select(*(select(func.count()).select_from(t).scalar_subquery() for t in tables))
 
 
 def stored_controls() -> list[str]:

@@ -10,8 +10,10 @@ Tests that need real commits (several connections, threads, subprocesses, migrat
 marked ``@pytest.mark.committing``: they run on the plain engine, and the database is put back
 in its migrated state afterwards.
 
-``make_app(**overrides)`` gives the run's app (no overrides) or a fresh app with the overrides on
-the same connection. Config, the rate limiter's counters and the mail outbox folder are per test.
+``app`` is the run's app; ``make_app(**overrides)`` builds another app with other config, on the
+same connection (and so the same transaction). Config, the rate limiter's counters, the journal
+key and the mail outbox folder (``tmp_path``) are per test. ``login_as(client, user)`` logs a
+client in; ``participant``, ``course_leader`` and ``admin`` are the cast.
 """
 import os
 import re
@@ -294,7 +296,7 @@ def make_app(run_app, database, tmp_path, monkeypatch):
         if normalise_database_url(config["SQLALCHEMY_DATABASE_URI"]) == run_app.config["SQLALCHEMY_DATABASE_URI"]:
             with application.app_context():
                 db.engine.dispose()
-            db._app_engines[application][None] = database
+            db._app_engines[application][None] = database  # Flask-SQLAlchemy keeps each app's engines here
         built.append(application)
         return application
 

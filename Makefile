@@ -13,8 +13,9 @@ run: $(VENV)/.installed $(MO_FILES)
 	$(FLASK) prepare
 	NETWORK_HTTPS=false $(FLASK) run --host 127.0.0.1 --port 5000
 
+# One worker per core (pytest-xdist), each on its own database.
 test: $(VENV)/.installed-dev $(MO_FILES)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

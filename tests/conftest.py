@@ -1,21 +1,38 @@
-"""Shared fixtures: an app on a migrated database, clients, and creators for test data.
+"""Shared fixtures: one migrated database and one app per run, each test in a transaction rolled back.
 
-The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL is set. The
-schema is built once per run by the migrations; each test starts from empty tables.
+The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL is set. The migrations
+build the schema (and seed the programme's themes) once per run. Every test then works inside
+one outer transaction on one connection that is rolled back at its end; code that commits only
+releases a savepoint (SQLAlchemy's ``join_transaction_mode="create_savepoint"``), as indico's
+``indico/testing/fixtures/database.py`` does it.
+
+Tests that need real commits (several connections, threads, subprocesses, migrations) are
+marked ``@pytest.mark.committing``: they run on the plain engine, and the database is put back
+in its migrated state afterwards.
+
+``app`` is the run's app; ``make_app(**overrides)`` builds another app with other config, on the
+same connection (and so the same transaction). Config, the rate limiter's counters, the journal
+key and the mail outbox folder (``tmp_path``) are per test. ``login_as(client, user)`` logs a
+client in; ``participant``, ``course_leader`` and ``admin`` are the cast.
 """
 import os
+import re
+import shutil
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import pytest
 from flask import g
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from flask_sqlalchemy.session import Session
+from sqlalchemy import create_engine, event, insert, make_url, select, text
 
 from network import create_app, normalise_database_url
 from network.auth import services as accounts
 from network.auth.models import Role, User
-from network.extensions import db
+from network.extensions import db, limiter
+from network.journal import keys as journal_keys
 from network.programme.models import (
     Cohort,
     CohortMembership,
@@ -39,13 +56,37 @@ BASE_CONFIG = {
 }
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "committing: the test commits for real (threads, subprocesses, migrations); "
+                   "the database is restored to its migrated state afterwards",
+    )
+
+
+# The database -------------------------------------------------------------------------------
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    """The database under test: DATABASE_URL if set, else a fresh SQLite file."""
+    """The database under test: DATABASE_URL if set, else a fresh SQLite file (one per pytest-xdist
+    worker: the temporary folder is the worker's own; on PostgreSQL a database beside DATABASE_URL's)."""
     url = os.environ.get("DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     if url:
-        return normalise_database_url(url)
+        url = normalise_database_url(url)
+        return worker_database(url, worker) if worker else url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def worker_database(url: str, worker: str) -> str:
+    """The URL of the worker's own PostgreSQL database, named after DATABASE_URL's, created if missing."""
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def empty_database(url: str) -> None:
@@ -59,70 +100,219 @@ def empty_database(url: str) -> None:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def migrated_database(database_url, tmp_path_factory):
-    """The database URL, with the schema built by running every migration."""
-    instance = tmp_path_factory.mktemp("instance-migrate")
-    os.environ["NETWORK_INSTANCE_PATH"] = str(instance)
-    empty_database(database_url)
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    return database_url
+class MigratedState:
+    """What the migrations left in the database, to put back after a test that committed.
 
+    SQLite: a copy of the database file. PostgreSQL: the rows the migrations seeded.
+    """
 
-def clear_tables() -> None:
-    """Remove every row, keeping the schema."""
-    tables = [t.name for t in db.metadata.sorted_tables]
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
+    def __init__(self, url: str):
+        self.url = url
+        self.sqlite_file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+        self.rows: dict[str, list[dict]] = {}
+
+    def save(self, engine) -> None:
+        if self.sqlite_file:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            engine.dispose()
+            shutil.copyfile(self.sqlite_file, self.template)
+            return
+        with engine.connect() as connection:
+            for table in db.metadata.sorted_tables:
+                rows = [dict(row._mapping) for row in connection.execute(select(table))]
+                if rows:
+                    self.rows[table.name] = rows
+
+    @property
+    def template(self) -> Path:
+        return self.sqlite_file.with_name("migrated.db")
+
+    def restore(self, engine) -> None:
+        """Back to the migrated state; every engine on the database must be disposed first."""
+        if self.sqlite_file:
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.sqlite_file}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(self.template, self.sqlite_file)
+            return
+        with engine.begin() as connection:
+            tables = connection.scalars(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )).all()
             quoted = ", ".join(f'"{name}"' for name in tables)
             connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        else:
-            for name in reversed(tables):
-                connection.execute(text(f'DELETE FROM "{name}"'))
+            for table in db.metadata.sorted_tables:
+                if table.name in self.rows:
+                    connection.execute(insert(table), self.rows[table.name])
+                    for column in table.primary_key.columns:
+                        if column.autoincrement is not False and column.type.python_type is int:
+                            connection.execute(text(
+                                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
+                                f"(SELECT max(\"{column.name}\") FROM \"{table.name}\"))"
+                            ))
+
+
+@pytest.fixture(scope="session")
+def migrated_state(database_url, tmp_path_factory):
+    """The database built by running every migration, and a way back to that state."""
+    instance = tmp_path_factory.mktemp("instance-migrate")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NETWORK_INSTANCE_PATH", str(instance))
+        empty_database(database_url)
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    state = MigratedState(database_url)
+    with app.app_context():
+        upgrade()
+        state.save(db.engine)
+        db.engine.dispose()
+    return state
+
+
+@pytest.fixture(scope="session")
+def migrated_database(migrated_state):
+    """The URL of the migrated database."""
+    return migrated_state.url
+
+
+class RollbackSession(Session):
+    """Flask-SQLAlchemy's session, on the test's connection when the app's engine has one."""
+
+    connections: dict = {}  # engine -> the connection holding the test's outer transaction
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        return self.connections.get(engine, engine)
+
+
+def heard_by_listeners(engine) -> None:
+    """A connection only reports to the listeners its engine had when it was made: have one, so
+    ``count_queries`` hears the test's connection."""
+    event.listen(engine, "begin", lambda connection: None)
 
 
 def fresh_request_state() -> None:
+    # Tests hold an app context, which Flask then reuses for every request; give each request
+    # fresh `g` and reloaded rows, as a real server would.
     g.__dict__.clear()
     db.session.expire_all()
 
 
+def prepare(application) -> None:
+    application.before_request_funcs.setdefault(None, []).insert(0, fresh_request_state)
+
+
+@pytest.fixture(scope="session")
+def run_app(migrated_database, tmp_path_factory):
+    """The one app of the run (its instance folder holds the run's journal key)."""
+    instance = tmp_path_factory.mktemp("instance")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NETWORK_INSTANCE_PATH", str(instance))
+        application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_database})
+    prepare(application)
+    db.session.session_factory.class_ = RollbackSession
+    db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+    with application.app_context():
+        heard_by_listeners(db.engine)
+        engine = db.engine
+    application.extensions["test_limiter_state"] = dict(vars(limiter))
+    yield application
+    engine.dispose()
+
+
 @pytest.fixture
-def make_app(migrated_database, tmp_path, monkeypatch):
-    """Build apps on the test database; extra config per call."""
-    monkeypatch.setenv("NETWORK_INSTANCE_PATH", str(tmp_path / "instance"))
+def database(run_app, migrated_state, request):
+    """The test's view of the database: a transaction rolled back at the end, or (marked
+    ``committing``) the real thing, restored to its migrated state afterwards."""
+    with run_app.app_context():
+        engine = db.engine
+    if request.node.get_closest_marker("committing"):
+        yield engine
+        engine.dispose()
+        migrated_state.restore(engine)
+        engine.dispose()
+        return
+    with rolled_back(engine):
+        yield engine
+
+
+@contextmanager
+def rolled_back(engine):
+    """Every session on ``engine`` works inside one transaction, rolled back at the end."""
+    connection = engine.connect()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite's own transaction handling breaks SAVEPOINT: SQLAlchemy's documented workaround
+        # (SQLite dialect, "Serializable isolation / Savepoints / Transactional DDL"), for this
+        # connection only: tests that commit for real keep the driver's behaviour, as the app has it.
+        connection.connection.driver_connection.isolation_level = None
+    outer = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    RollbackSession.connections[engine] = connection
+    try:
+        yield connection
+    finally:
+        del RollbackSession.connections[engine]
+        outer.rollback()
+        if sqlite:
+            connection.connection.driver_connection.isolation_level = ""
+        connection.close()
+
+
+@contextmanager
+def run_app_restored(application, tmp_path):
+    """The run's app for one test: its config, rate limits and journal key put back afterwards."""
+    config = dict(application.config)
+    key_file = Path(application.instance_path) / journal_keys.KEY_FILE
+    key_text = key_file.read_text()
+    application.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "outbox")
+    limiter.reset()
+    try:
+        yield application
+    finally:
+        application.config.clear()
+        application.config.update(config)
+        vars(limiter).update(application.extensions["test_limiter_state"])
+        if key_file.read_text() != key_text:  # a test rotated the key
+            key_file.write_text(key_text)
+            application.extensions[journal_keys.EXTENSION] = journal_keys.load_keyring(application, None)
+
+
+@pytest.fixture
+def make_app(run_app, database, tmp_path, monkeypatch):
+    """Build apps on the test database, with config ``overrides`` (the ``app`` fixture is the run's app).
+
+    A built app shares the run's engine, and so the test's transaction, unless the overrides
+    name another database.
+    """
+    monkeypatch.setenv("NETWORK_INSTANCE_PATH", run_app.instance_path)
     built = []
 
     def build(**overrides):
-        config = {
-            **BASE_CONFIG,
-            "SQLALCHEMY_DATABASE_URI": migrated_database,
-            "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
-            **overrides,
-        }
+        config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": run_app.config["SQLALCHEMY_DATABASE_URI"],
+                  "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"), **overrides}
         application = create_app(config)
-        # Tests hold an app context, which Flask then reuses for every request; give
-        # each request fresh `g` and reloaded rows, as a real server would.
-        application.before_request_funcs.setdefault(None, []).insert(0, fresh_request_state)
+        prepare(application)
+        if normalise_database_url(config["SQLALCHEMY_DATABASE_URI"]) == run_app.config["SQLALCHEMY_DATABASE_URI"]:
+            with application.app_context():
+                db.engine.dispose()
+            db._app_engines[application][None] = database  # Flask-SQLAlchemy keeps each app's engines here
         built.append(application)
         return application
 
-    yield build
+    with run_app_restored(run_app, tmp_path):
+        yield build
     for application in built:
         with application.app_context():
             db.session.remove()
-            if application.config["SQLALCHEMY_DATABASE_URI"] == migrated_database:
-                clear_tables()
-            db.engine.dispose()
+            if db.engine is not database:
+                db.engine.dispose()
 
 
 @pytest.fixture
-def app(make_app):
-    application = make_app()
-    with application.app_context():
-        yield application
+def app(run_app, make_app):
+    with run_app.app_context():
+        yield run_app
 
 
 @pytest.fixture
@@ -151,6 +341,25 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+def log_in(client, user, headers=None) -> None:
+    """Log a test client in as a member without the form (what the ``login_as`` fixture gives).
+
+    ``user`` is a ``User`` or its ``get_id()`` (a string, safe to hand to threads); ``None`` logs
+    out. ``headers`` pick the host the session cookie belongs to. Tests of logging in use ``auth``.
+    """
+    with client.session_transaction(headers=headers) as session:
+        session.clear()
+        if user is not None:
+            session["_user_id"] = user if isinstance(user, str) else user.get_id()
+            session["_fresh"] = True
+
+
+@pytest.fixture
+def login_as():
+    """``login_as(client, user)``: the client is logged in as ``user`` (see ``log_in``)."""
+    return log_in
 
 
 # Creators -------------------------------------------------------------------
@@ -210,6 +419,8 @@ def make_user(app, organisation):
     return make
 
 
+# The cast: one member of each role, in the cohort where the role needs one.
+
 @pytest.fixture
 def participant(make_user, cohort) -> User:
     return make_user(Role.PARTICIPANT, cohort=cohort, email="participant@example.org", name="Anna Lindqvist")
@@ -227,6 +438,9 @@ def admin(make_user) -> User:
 
 # Measuring ------------------------------------------------------------------------
 
+TRANSACTION_CONTROL = re.compile(r"(BEGIN|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b")
+
+
 @pytest.fixture
 def count_queries(app):
     """Context manager counting the SQL statements run inside it: `with count_queries() as n:`."""
@@ -236,7 +450,8 @@ def count_queries(app):
         statements: list[str] = []
 
         def before(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
+            if not TRANSACTION_CONTROL.match(statement):  # the test's savepoints are not the app's queries
+                statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", before)
         try:

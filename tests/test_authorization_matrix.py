@@ -14,12 +14,11 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from conftest import BASE_CONFIG, PASSWORD, clear_tables, fresh_request_state
-from network import create_app
+from conftest import PASSWORD, rolled_back, run_app_restored
 from network.auth import services as accounts
 from network.auth.models import PasswordResetToken, Role, UserStatus
 from network.auth.tokens import new_token
-from network.extensions import db
+from network.extensions import db, limiter
 from network.forum import services as forum
 from network.notifications.services import unsubscribe_token
 from network.forum.models import Post, PostStatus
@@ -337,24 +336,18 @@ def reset_token(user) -> str:
 
 
 @pytest.fixture(scope="module")
-def matrix_app(migrated_database, tmp_path_factory):
+def matrix_app(run_app, tmp_path_factory):
     """One app and one world for the whole matrix; every request is rolled back afterwards."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("NETWORK_INSTANCE_PATH", str(tmp_path_factory.mktemp("matrix-instance")))
-        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_database, "RATELIMIT_ENABLED": False,
-                          "MAIL_OUTBOX_DIR": str(tmp_path_factory.mktemp("matrix-outbox"))})
-        app.before_request_funcs.setdefault(None, []).insert(0, fresh_request_state)
-        with app.app_context():
-            world = build_world(app)
+    with run_app.app_context():
+        engine = db.engine
+    with run_app_restored(run_app, tmp_path_factory.mktemp("matrix")), rolled_back(engine):
+        limiter.enabled = False
+        with run_app.app_context(), pytest.MonkeyPatch.context() as patch:
+            world = build_world(run_app)
             patch.setattr(db.session, "commit", db.session.flush)
-            try:
-                yield app, world
-            finally:
-                patch.undo()
-                db.session.rollback()
-                db.session.remove()
-                clear_tables()
-                db.engine.dispose()
+            yield run_app, world
+            patch.undo()
+            db.session.rollback()
 
 
 # The checks ----------------------------------------------------------------------------------------

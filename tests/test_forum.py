@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from conftest import PASSWORD
 from helpers import outbox, page_text
@@ -53,12 +53,6 @@ def people(app, organisation, make_cohort, cohort):
     return created
 
 
-def login_as(client, user):
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
 def new_thread(author, theme, title="Att leda före detta kollegor", body="Hur gör ni?", cohort=None):
     thread = services.create_thread(author, theme, title, body, cohort)
     db.session.commit()
@@ -77,7 +71,7 @@ def notifications_of(user):
 
 # Themes ----------------------------------------------------------------------------------------
 
-def test_themes_page_lists_themes_in_the_members_language(client, people, theme):
+def test_themes_page_lists_themes_in_the_members_language(client, people, theme, login_as):
     login_as(client, people["member"])
     new_thread(people["author"], theme)
     body = page_text(client.get("/themes"))
@@ -86,6 +80,7 @@ def test_themes_page_lists_themes_in_the_members_language(client, people, theme)
     assert "Young leadership in test" in page_text(client.get("/themes"))
 
 
+@pytest.mark.committing
 def test_migration_seeds_the_programmes_themes_in_both_languages(app):
     downgrade(revision="0001")
     upgrade()
@@ -97,7 +92,7 @@ def test_migration_seeds_the_programmes_themes_in_both_languages(app):
 
 
 @pytest.mark.parametrize("who,expected", [("member", 403), ("cohort_leader", 200), ("admin", 200)])
-def test_theme_management_is_for_course_leaders_and_admins(client, people, theme, who, expected):
+def test_theme_management_is_for_course_leaders_and_admins(client, people, theme, who, expected, login_as):
     login_as(client, people[who])
     assert client.get("/themes/manage").status_code == expected
     response = client.post("/themes/manage/add", data={"name_sv": "Välfärdens digitalisering",
@@ -106,7 +101,8 @@ def test_theme_management_is_for_course_leaders_and_admins(client, people, theme
     assert (db.session.scalar(select(Theme).where(Theme.slug == "valfardens-digitalisering")) is not None) == (expected == 200)
 
 
-def test_themes_are_renamed_reordered_and_archived(client, people, theme):
+def test_themes_are_renamed_reordered_and_archived(client, people, theme, login_as):
+    db.session.execute(delete(Theme).where(Theme.id != theme.id))  # only this test's two themes
     second = services.save_theme(None, name_sv="Innovationskraft i test", name_en="Innovative power in test",
                                  description_sv="", description_en="")
     db.session.commit()
@@ -127,7 +123,7 @@ def test_themes_are_renamed_reordered_and_archived(client, people, theme):
 
 # Threads and replies -------------------------------------------------------------------------
 
-def test_member_starts_a_thread_and_replies(client, people, theme):
+def test_member_starts_a_thread_and_replies(client, people, theme, login_as):
     login_as(client, people["member"])
     response = client.post(f"/themes/{theme.slug}/new", data={"title": "Rollbyte till chef", "body": "Hur gick det för er?"})
     thread = db.session.scalar(select(Thread))
@@ -141,7 +137,7 @@ def test_member_starts_a_thread_and_replies(client, people, theme):
     assert services.thread_watch_level(people["member"], thread) == WatchLevel.WATCHING
 
 
-def test_new_thread_can_be_limited_to_own_cohort(client, people, theme, cohort):
+def test_new_thread_can_be_limited_to_own_cohort(client, people, theme, cohort, login_as):
     login_as(client, people["member"])
     client.post(f"/themes/{theme.slug}/new", data={"title": "Bara för oss", "body": "Hej kullen", "scope": str(cohort.id)})
     assert db.session.scalar(select(Thread)).cohort_id == cohort.id
@@ -151,7 +147,7 @@ def test_new_thread_can_be_limited_to_own_cohort(client, people, theme, cohort):
     assert db.session.scalar(select(func.count(Thread.id))) == 1
 
 
-def test_theme_page_lists_pinned_first_then_latest_activity_with_counts(client, people, theme):
+def test_theme_page_lists_pinned_first_then_latest_activity_with_counts(client, people, theme, login_as):
     old = new_thread(people["author"], theme, title="Gammal men fäst")
     quiet = new_thread(people["author"], theme, title="Tyst tråd")
     busy = new_thread(people["author"], theme, title="Livlig tråd")
@@ -167,13 +163,13 @@ def test_theme_page_lists_pinned_first_then_latest_activity_with_counts(client, 
     assert "<td>2</td>" in row and "Anna Lindqvist" in row and "Erik Skribent" in row
 
 
-def test_unknown_thread_is_404(client, people):
+def test_unknown_thread_is_404(client, people, login_as):
     login_as(client, people["member"])
     assert client.get("/threads/9999").status_code == 404
     assert client.post("/threads/9999", data={"body": "Hallå"}).status_code == 404
 
 
-def test_locked_thread_refuses_replies_with_an_explanation(client, people, theme):
+def test_locked_thread_refuses_replies_with_an_explanation(client, people, theme, login_as):
     thread = new_thread(people["author"], theme)
     thread.locked = True
     db.session.commit()
@@ -190,7 +186,7 @@ def test_locked_thread_refuses_replies_with_an_explanation(client, people, theme
     ("", "Skriv något innan du skickar."),
     ("x" * 20_001, "högst 20000 tecken"),
 ])
-def test_empty_or_overlong_reply_is_a_form_error_keeping_the_text(client, people, theme, body, message):
+def test_empty_or_overlong_reply_is_a_form_error_keeping_the_text(client, people, theme, body, message, login_as):
     thread = new_thread(people["author"], theme)
     login_as(client, people["member"])
     response = client.post(f"/threads/{thread.id}", data={"body": body})
@@ -201,7 +197,7 @@ def test_empty_or_overlong_reply_is_a_form_error_keeping_the_text(client, people
     assert db.session.scalar(select(func.count(Post.id))) == 1
 
 
-def test_a_double_submit_creates_one_post(client, people, theme):
+def test_a_double_submit_creates_one_post(client, people, theme, login_as):
     thread = new_thread(people["author"], theme)
     login_as(client, people["member"])
     first = client.post(f"/threads/{thread.id}", data={"body": "Samma svar"})
@@ -213,7 +209,7 @@ def test_a_double_submit_creates_one_post(client, people, theme):
     assert db.session.scalar(select(func.count(Thread.id)).where(Thread.title == "Dubbel")) == 1
 
 
-def test_quote_prefills_the_reply_with_the_quoted_post(client, people, theme):
+def test_quote_prefills_the_reply_with_the_quoted_post(client, people, theme, login_as):
     thread = new_thread(people["author"], theme, body="Citera mig gärna")
     opening = db.session.scalar(select(Post))
     login_as(client, people["member"])
@@ -226,7 +222,7 @@ def test_quote_prefills_the_reply_with_the_quoted_post(client, people, theme):
 @pytest.mark.parametrize("who,sees", [
     ("member", True), ("cohort_leader", True), ("admin", True), ("outsider", False), ("other_leader", False),
 ])
-def test_cohort_thread_is_invisible_everywhere_to_outsiders(client, people, theme, cohort, who, sees):
+def test_cohort_thread_is_invisible_everywhere_to_outsiders(client, people, theme, cohort, who, sees, login_as):
     thread = new_thread(people["author"], theme, title="Kullens hemliga tråd", body="Konfidentiellt ledarskap",
                         cohort=cohort)
     post = reply(people["author"], thread, f"Hej @{people[who].handle}, vad tycker du om ledarskap?")
@@ -241,7 +237,7 @@ def test_cohort_thread_is_invisible_everywhere_to_outsiders(client, people, them
     assert (len(notifications_of(viewer)) > 0) == sees  # the mention reached only those who may see it
 
 
-def test_notifications_disappear_when_a_member_leaves_the_cohort(client, people, theme, cohort):
+def test_notifications_disappear_when_a_member_leaves_the_cohort(client, people, theme, cohort, login_as):
     member = people["member"]
     thread = new_thread(people["author"], theme, cohort=cohort)
     reply(people["author"], thread, f"@{member.handle} titta här")
@@ -256,7 +252,7 @@ def test_notifications_disappear_when_a_member_leaves_the_cohort(client, people,
 
 # Editing and removing --------------------------------------------------------------------------
 
-def test_author_edits_keeping_every_revision_visible_to_moderators(client, people, theme):
+def test_author_edits_keeping_every_revision_visible_to_moderators(client, people, theme, login_as):
     thread = new_thread(people["author"], theme)
     post = reply(people["author"], thread, "Första versionen")
     login_as(client, people["author"])
@@ -274,7 +270,7 @@ def test_author_edits_keeping_every_revision_visible_to_moderators(client, peopl
 
 
 @pytest.mark.parametrize("who,expected", [("author", 302), ("member", 403), ("admin", 403)])
-def test_only_the_author_edits_and_removes_a_post(client, people, theme, who, expected):
+def test_only_the_author_edits_and_removes_a_post(client, people, theme, who, expected, login_as):
     thread = new_thread(people["author"], theme)
     post = reply(people["author"], thread, "Mitt inlägg")
     login_as(client, people[who])
@@ -283,7 +279,7 @@ def test_only_the_author_edits_and_removes_a_post(client, people, theme, who, ex
     assert (db.session.get(Post, post.id).status == PostStatus.DELETED_BY_AUTHOR) == (expected == 302)
 
 
-def test_removed_post_shows_as_removed_and_leaves_search(client, people, theme):
+def test_removed_post_shows_as_removed_and_leaves_search(client, people, theme, login_as):
     thread = new_thread(people["author"], theme)
     post = reply(people["author"], thread, "Hemlig fundering om budgeten")
     login_as(client, people["author"])
@@ -295,7 +291,7 @@ def test_removed_post_shows_as_removed_and_leaves_search(client, people, theme):
 
 # Mentions -----------------------------------------------------------------------------------
 
-def test_mention_links_to_the_profile_and_notifies(client, people, theme):
+def test_mention_links_to_the_profile_and_notifies(client, people, theme, login_as):
     member = people["member"]
     thread = new_thread(people["author"], theme)
     post = reply(people["author"], thread, f"Vad tycker @{member.handle}? Mejla anna@example.org")
@@ -314,7 +310,7 @@ def test_mentions_in_code_and_of_unknown_handles_are_plain_text(people, theme):
     assert notifications_of(people["member"]) == []
 
 
-def test_editing_in_a_mention_notifies_once(client, people, theme):
+def test_editing_in_a_mention_notifies_once(client, people, theme, login_as):
     thread = new_thread(people["author"], theme)
     post = reply(people["author"], thread, "Utan omnämnande")
     login_as(client, people["author"])
@@ -325,7 +321,7 @@ def test_editing_in_a_mention_notifies_once(client, people, theme):
 
 # Watching and notifications ------------------------------------------------------------------
 
-def test_repliers_watch_and_get_notified_of_replies_unless_muted(client, people, theme):
+def test_repliers_watch_and_get_notified_of_replies_unless_muted(client, people, theme, login_as):
     author, member, admin = people["author"], people["member"], people["admin"]
     thread = new_thread(author, theme)
     reply(member, thread, "Jag svarar och bevakar nu")
@@ -342,7 +338,7 @@ def test_repliers_watch_and_get_notified_of_replies_unless_muted(client, people,
     assert len(notifications_of(member)) == 2
 
 
-def test_watched_theme_notifies_new_threads_visible_to_the_watcher(client, people, theme, cohort):
+def test_watched_theme_notifies_new_threads_visible_to_the_watcher(client, people, theme, cohort, login_as):
     for who in ("member", "outsider"):
         login_as(client, people[who])
         client.post(f"/themes/{theme.slug}/watch/watching")
@@ -355,7 +351,7 @@ def test_watched_theme_notifies_new_threads_visible_to_the_watcher(client, peopl
     assert "Ny tråd i Ungt ledarskap i test: ”För alla”" in body and "Bara kullen" not in body
 
 
-def test_muted_theme_silences_replies_but_not_mentions(client, people, theme):
+def test_muted_theme_silences_replies_but_not_mentions(client, people, theme, login_as):
     member = people["member"]
     thread = new_thread(member, theme)
     login_as(client, member)
@@ -366,7 +362,7 @@ def test_muted_theme_silences_replies_but_not_mentions(client, people, theme):
     assert [n.kind.value for n in notifications_of(member)] == ["mention"]
 
 
-def test_notifications_are_marked_read_one_by_one_or_all(client, people, theme):
+def test_notifications_are_marked_read_one_by_one_or_all(client, people, theme, login_as):
     member = people["member"]
     thread = new_thread(member, theme)
     for n in range(3):
@@ -382,7 +378,7 @@ def test_notifications_are_marked_read_one_by_one_or_all(client, people, theme):
     assert client.post(f"/notifications/{first.id}/read").status_code == 404
 
 
-def test_reading_the_thread_marks_its_notifications_read(client, people, theme):
+def test_reading_the_thread_marks_its_notifications_read(client, people, theme, login_as):
     member = people["member"]
     thread = new_thread(member, theme)
     reply(people["author"], thread, "Läs mig")
@@ -393,7 +389,7 @@ def test_reading_the_thread_marks_its_notifications_read(client, people, theme):
 
 # Unread tracking ---------------------------------------------------------------------------
 
-def test_theme_page_shows_unread_counts_and_thread_opens_at_first_unread(make_app, client, people, theme):
+def test_theme_page_shows_unread_counts_and_thread_opens_at_first_unread(make_app, client, people, theme, login_as):
     member = people["member"]
     thread = new_thread(people["author"], theme)
     login_as(client, member)
@@ -444,7 +440,7 @@ def test_daily_digest_is_sent_once_with_unsubscribe_link_and_headers(runner, cli
 @pytest.mark.parametrize("frequency,sent_now,sent_in_a_week", [
     (EmailFrequency.IMMEDIATE, 1, 0), (EmailFrequency.WEEKLY, 0, 1), (EmailFrequency.NONE, 0, 0),
 ])
-def test_email_frequency_is_respected(client, people, theme, frequency, sent_now, sent_in_a_week):
+def test_email_frequency_is_respected(client, people, theme, frequency, sent_now, sent_in_a_week, login_as):
     member = people["member"]
     login_as(client, member)
     client.post("/notifications/email", data={"frequency": frequency.value})
@@ -468,7 +464,7 @@ def test_digest_leaves_out_what_the_member_may_no_longer_see(people, theme, coho
 
 # Search ---------------------------------------------------------------------------------------
 
-def test_search_finds_titles_and_posts_with_highlighted_snippets(client, people, theme):
+def test_search_finds_titles_and_posts_with_highlighted_snippets(client, people, theme, login_as):
     new_thread(people["author"], theme, title="Innovationskraft i hemtjänsten", body="Vi testar nya arbetssätt.")
     thread = new_thread(people["member"], theme, title="Annat ämne", body="Inget här")
     reply(people["member"], thread, "Hemtjänsten i Knivsta har <script>alert(1)</script> provat detta")
@@ -488,7 +484,7 @@ def test_search_snippets_are_escaped_around_the_highlights(app):
     assert str(highlight(marked)) == "<mark>ord</mark> &lt;img src=x onerror=alert(1)&gt;"
 
 
-def test_search_filters_by_theme_author_and_date(client, people, theme):
+def test_search_filters_by_theme_author_and_date(client, people, theme, login_as):
     other = services.save_theme(None, name_sv="Destruktivt i test", name_en="Destructive in test",
                                 description_sv="", description_en="")
     new_thread(people["author"], theme, title="Första tråden", body="Om ledarskap")
@@ -507,7 +503,7 @@ def test_search_filters_by_theme_author_and_date(client, people, theme):
     assert "Andra tråden" in page_text(client.get(f"/search?q=ledarskap&date_to={since}"))
 
 
-def test_search_leaves_out_hidden_and_pending_posts_of_others(client, people, theme):
+def test_search_leaves_out_hidden_and_pending_posts_of_others(client, people, theme, login_as):
     thread = new_thread(people["author"], theme)
     hidden = reply(people["author"], thread, "Dold synpunkt om kaffe")
     pending = reply(people["author"], thread, "Väntande synpunkt om kaffe")
@@ -517,7 +513,7 @@ def test_search_leaves_out_hidden_and_pending_posts_of_others(client, people, th
     assert "Inga träffar" in page_text(client.get("/search?q=kaffe"))
 
 
-def test_search_without_words_shows_the_form(client, people):
+def test_search_without_words_shows_the_form(client, people, login_as):
     login_as(client, people["member"])
     response = client.get("/search?q=%22%2A%28")
     assert response.status_code == 200 and "Skriv minst ett ord" in page_text(response)
@@ -577,7 +573,7 @@ def add_posts_to(thread_ids, author, per_thread=1):
     db.session.commit()
 
 
-def test_theme_page_query_count_does_not_grow_with_threads(client, people, theme, count_queries):
+def test_theme_page_query_count_does_not_grow_with_threads(client, people, theme, count_queries, login_as):
     login_as(client, people["member"])
     url = f"/themes/{theme.slug}"
     add_threads(theme, people["author"], 20)
@@ -590,7 +586,7 @@ def test_theme_page_query_count_does_not_grow_with_threads(client, people, theme
     assert len(many) == len(few), "\n".join(many)
 
 
-def test_thread_page_query_count_does_not_grow_with_posts(client, people, theme, count_queries, make_user):
+def test_thread_page_query_count_does_not_grow_with_posts(client, people, theme, count_queries, make_user, login_as):
     thread_id = new_thread(people["author"], theme).id
     login_as(client, people["member"])
     add_posts_to([thread_id], people["author"], per_thread=20)

@@ -117,15 +117,11 @@ class Heard:
         self.calls.append((sender, extra))
 
 
-def login_as(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
-
-
 def opening(thread: Thread) -> Post:
     return db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.opening))
 
 
-def test_post_created_is_sent_with_each_new_post(client, world):
+def test_post_created_is_sent_with_each_new_post(client, world, login_as):
     heard = Heard()
     login_as(client, world["reader"])
     with signals.post_created.connected_to(heard):
@@ -136,7 +132,7 @@ def test_post_created_is_sent_with_each_new_post(client, world):
     assert heard.calls[1][0].thread_id == thread.id
 
 
-def test_post_edited_is_sent_with_the_post_and_its_editor_once_the_text_changed(client, world):
+def test_post_edited_is_sent_with_the_post_and_its_editor_once_the_text_changed(client, world, login_as):
     heard = []
     post = opening(world["thread"])
     login_as(client, world["author"])
@@ -149,7 +145,7 @@ def test_post_edited_is_sent_with_the_post_and_its_editor_once_the_text_changed(
     assert heard == [(post.id, "Hur löser ni semestrarna i år?", world["author"].id)]
 
 
-def test_post_removed_is_sent_when_an_author_removes_a_post(client, world):
+def test_post_removed_is_sent_when_an_author_removes_a_post(client, world, login_as):
     heard = Heard()
     reply = forum.create_reply(world["author"], world["thread"], "Glöm det jag skrev.")
     db.session.commit()
@@ -166,7 +162,7 @@ def require_approval(world):
     db.session.commit()
 
 
-def test_moderation_holds_a_participants_post_in_an_approval_theme_through_post_created(client, world):
+def test_moderation_holds_a_participants_post_in_an_approval_theme_through_post_created(client, world, login_as):
     require_approval(world)
     login_as(client, world["author"])
     client.post(f"/threads/{world['thread'].id}", data={"body": "Nattbemanning med ny leverantör."})
@@ -187,7 +183,7 @@ def test_without_moderations_receiver_the_same_post_is_published(world):
     assert post.is_visible and post.thread.post_count == 2
 
 
-def test_moderation_holds_an_edit_in_an_approval_theme_through_edit_submitted(client, world):
+def test_moderation_holds_an_edit_in_an_approval_theme_through_edit_submitted(client, world, login_as):
     require_approval(world)
     post = opening(world["thread"])
     login_as(client, world["author"])
@@ -225,7 +221,7 @@ def test_a_posts_status_answers_exactly_its_predicates(status, predicates):
     assert {name for name in every if getattr(post, name)} == predicates
 
 
-def test_the_thread_page_marks_held_and_removed_posts_by_their_status(client, world):
+def test_the_thread_page_marks_held_and_removed_posts_by_their_status(client, world, login_as):
     pending = forum.create_reply(world["author"], world["thread"], "Väntande text")
     forum.set_post_status(pending, PostStatus.PENDING)
     removed = forum.create_reply(world["author"], world["thread"], "Borttagen text")

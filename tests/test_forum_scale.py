@@ -50,12 +50,6 @@ def people(app, organisation, make_cohort, cohort):
     return created
 
 
-def login_as(client, user):
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
 def seed_posts(theme, author, count, word="ledarskap", cohort=None, per_thread=10):
     """``count`` posts containing ``word``, in bulk (the search index is kept by the database)."""
     now = utcnow()
@@ -149,7 +143,7 @@ def test_search_work_after_the_engine_is_bounded_by_the_page_not_the_matches(app
         assert many_work <= 12 * CANDIDATES  # a handful of plan nodes, each over at most the candidates
 
 
-def test_search_page_says_more_than_the_cap_and_pages_up_to_it(client, themes, people):
+def test_search_page_says_more_than_the_cap_and_pages_up_to_it(client, themes, people, login_as):
     seed_posts(themes[0], people["author"], 60)
     login_as(client, people["member"])
     body = page_text(client.get("/search?q=ledarskap"))
@@ -159,7 +153,7 @@ def test_search_page_says_more_than_the_cap_and_pages_up_to_it(client, themes, p
     assert page_text(client.get(f"/search?q=ledarskap&page={CAP // PER_PAGE}")).count('class="card-title"') == PER_PAGE
 
 
-def test_search_refills_candidates_the_viewer_may_not_see(client, themes, people, cohort):
+def test_search_refills_candidates_the_viewer_may_not_see(client, themes, people, cohort, login_as):
     seed_posts(themes[0], people["author"], 5, word="tillit")
     seed_posts(themes[0], people["author"], 3 * CANDIDATES, word="tillit", cohort=cohort)  # newer, cohort only
     login_as(client, people["outsider"])
@@ -168,7 +162,7 @@ def test_search_refills_candidates_the_viewer_may_not_see(client, themes, people
     assert f"Mer än {CAP} inlägg hittades" in page_text(client.get("/search?q=tillit"))
 
 
-def test_directory_search_is_limited_inside_the_engine(client, app, people, monkeypatch):
+def test_directory_search_is_limited_inside_the_engine(client, app, people, monkeypatch, login_as):
     from network.people import services as directory
     from network.people.models import Profile
 
@@ -196,7 +190,7 @@ SLOW_SQL = {
     ("/search?q=ledarskap", "network.forum.search.search"),
     ("/people?q=ledarskap", "network.people.services.paginate_clamped"),
 ])
-def test_a_search_over_its_time_budget_ends_with_a_clear_page(client, app, people, monkeypatch, caplog, path, target):
+def test_a_search_over_its_time_budget_ends_with_a_clear_page(client, app, people, monkeypatch, caplog, path, target, login_as):
     app.config["QUERY_TIME_BUDGET_MS"] = 50
 
     def runaway(*args, **kwargs):
@@ -245,7 +239,8 @@ def stored_counts_match_a_recount():
     assert [r for r in recounted if r.thread_count] == [r for r in tallies if r.thread_count]
 
 
-def test_counts_follow_posting_hiding_restoring_deleting_and_moving(client, themes, people):
+@pytest.mark.committing
+def test_counts_follow_posting_hiding_restoring_deleting_and_moving(client, themes, people, login_as):
     first, second = themes
     author, admin = people["author"], people["admin"]
     thread = services.create_thread(author, first, "Budgetdialog", "Hur gör ni?")
@@ -270,7 +265,8 @@ def test_counts_follow_posting_hiding_restoring_deleting_and_moving(client, them
     stored_counts_match_a_recount()
 
 
-def test_flags_and_approval_keep_the_counts(client, app, themes, people, make_user):
+@pytest.mark.committing
+def test_flags_and_approval_keep_the_counts(client, app, themes, people, make_user, login_as):
     first = themes[0]
     thread = services.create_thread(people["author"], first, "Rekrytering", "Tips?")
     reply = services.create_reply(people["author"], thread, "Mer om rekrytering")
@@ -292,8 +288,9 @@ def test_flags_and_approval_keep_the_counts(client, app, themes, people, make_us
     stored_counts_match_a_recount()
 
 
+@pytest.mark.committing
 @pytest.mark.parametrize("who,threads,posts", [("member", 2, 3), ("outsider", 1, 1), ("admin", 2, 3)])
-def test_cohort_threads_count_only_for_those_who_see_them(client, themes, people, cohort, who, threads, posts):
+def test_cohort_threads_count_only_for_those_who_see_them(client, themes, people, cohort, who, threads, posts, login_as):
     first = themes[0]
     services.create_thread(people["author"], first, "För alla", "Hej nätverket")
     inside = services.create_thread(people["author"], first, "Bara kullen", "Hej kullen", cohort)
@@ -307,7 +304,7 @@ def test_cohort_threads_count_only_for_those_who_see_them(client, themes, people
     stored_counts_match_a_recount()
 
 
-def test_theme_pages_read_counts_and_unread_state_for_the_page_only(client, app, themes, people, count_queries):
+def test_theme_pages_read_counts_and_unread_state_for_the_page_only(client, app, themes, people, count_queries, login_as):
     seed_posts(themes[0], people["author"], 30 * 5, per_thread=5)
     services.recount(*db.session.scalars(select(Thread)))
     db.session.commit()

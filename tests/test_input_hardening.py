@@ -5,6 +5,7 @@ the forms from the pages each role sees, so a new route or form is covered witho
 this file. Any 5xx, a shown traceback, a stored control character in a single-line column, or
 a refused submission that still changed the database fails the test.
 """
+import functools
 import importlib.util
 import re
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import String, Text, func, select, update
+
+from conftest import log_in
 
 import network
 from network.auth import services as accounts
@@ -182,13 +185,6 @@ class FormParser(HTMLParser):
             self.select = None
 
 
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session.clear()
-        if user is not None:
-            session["_user_id"], session["_fresh"] = user.get_id(), True
-
-
 def crawl(app, world) -> tuple[list[tuple[str, FoundForm]], list[str]]:
     """Every distinct form on the pages each role sees (first role to see it wins), and problems met."""
     client, forms, seen, problems = app.test_client(), [], set(), []
@@ -225,8 +221,13 @@ def check(response, what: str) -> list[str]:
 def row_counts() -> tuple[int, ...]:
     """How many rows each table holds, in one query."""
     db.session.rollback()  # read the committed state, not this session's cache
+    return tuple(db.session.execute(row_counts_statement()).one())
+
+
+@functools.cache  # built once: it is run before and after every submission
+def row_counts_statement():
     tables = db.metadata.sorted_tables
-    return tuple(db.session.execute(select(*(select(func.count()).select_from(t).scalar_subquery() for t in tables))).one())
+    return select(*(select(func.count()).select_from(t).scalar_subquery() for t in tables))
 
 
 def stored_controls() -> list[str]:
@@ -287,10 +288,10 @@ def fuzz_forms(app, world, forms, values_for) -> tuple[list[str], int]:
 
 # The tests ---------------------------------------------------------------------------------------------
 
-def test_every_integer_segment_past_the_id_range_is_404(app, world):
+def test_every_integer_segment_past_the_id_range_is_404(app, world, login_as):
     """2^64, 2^63, -1 and friends in any ``<int:...>`` segment: 404 before any view or query runs."""
     client, tried, problems = app.test_client(), 0, []
-    log_in(client, world["users"]["admin"])
+    login_as(client, world["users"]["admin"])
     for rule in app.url_map.iter_rules():
         ints = [m.group(2) for m in SEGMENT.finditer(rule.rule) if m.group(1) == "int"]
         method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
@@ -305,10 +306,10 @@ def test_every_integer_segment_past_the_id_range_is_404(app, world):
     assert problems == []
 
 
-def test_control_characters_in_any_path_segment_are_404(app, world):
+def test_control_characters_in_any_path_segment_are_404(app, world, login_as):
     """A NUL or line break in a slug, handle, token or action is no page, never a database error."""
     client, problems = app.test_client(), []
-    log_in(client, world["users"]["admin"])
+    login_as(client, world["users"]["admin"])
     for rule in app.url_map.iter_rules():
         words = [m.group(2) for m in SEGMENT.finditer(rule.rule) if m.group(1) in (None, "string")]
         method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
@@ -338,10 +339,10 @@ def test_every_field_of_every_form_survives_absurd_input(app, world):
     assert problems + found + stored_controls() == []
 
 
-def test_single_line_fields_store_a_title_with_line_breaks_as_one_line(client, world):
+def test_single_line_fields_store_a_title_with_line_breaks_as_one_line(client, world, login_as):
     """The defect that broke mail: a thread title with CR/LF is stored on one line, NUL removed; the body
     keeps its lines (CRLF as LF) and tabs but loses NUL and the other controls."""
-    log_in(client, world["users"]["participant"])
+    login_as(client, world["users"]["participant"])
     response = client.post(f"/themes/{world['args']['slug']}/new", data={
         "title": "Rubrik\r\nBcc: angripare@example.org\x00", "body": "Rad ett\r\n\tRad två\x00\x07\x85", "scope": "network"})
     assert response.status_code == 302
@@ -352,15 +353,15 @@ def test_single_line_fields_store_a_title_with_line_breaks_as_one_line(client, w
 
 @pytest.mark.parametrize("path", ["/search?date_from=0001-01-01&date_to=9999-12-31&q=ledarskap",
                                   "/moderation/log?date_from=0001-01-01&date_to=9999-12-31"])
-def test_extreme_dates_in_filters_are_a_form_error(client, world, path):
-    log_in(client, world["users"]["admin"])
+def test_extreme_dates_in_filters_are_a_form_error(client, world, path, login_as):
+    login_as(client, world["users"]["admin"])
     response = client.get(path)
     assert response.status_code == 200
     assert "Ange ett datum mellan åren 1900 och 2199." in response.get_data(as_text=True)
 
 
-def test_absurd_journal_month_is_refused_and_the_journal_still_opens(client, world):
-    log_in(client, world["users"]["participant"])
+def test_absurd_journal_month_is_refused_and_the_journal_still_opens(client, world, login_as):
+    login_as(client, world["users"]["participant"])
     assert client.post("/journal/filter", data={"month": "0000-01", "event": str(2**64)}).status_code == 400
     assert client.get("/journal").status_code == 200
 
@@ -378,13 +379,13 @@ ANY_TEXT = st.one_of(  # the first is what a form's first example gets: the wors
 )
 
 
-def test_hypothesis_fuzzing_of_every_form(app, world):
+def test_hypothesis_fuzzing_of_every_form(app, world, login_as):
     """Generated values in one or two fields of every form (the others plausible, so the form can be
     accepted): no 5xx, no traceback, no stray write, no control character stored."""
     forms, problems = crawl(app, world)
     clients = {role: app.test_client() for role in ("anonymous", "participant", "admin")}
     for role, client in clients.items():
-        log_in(client, world["users"].get(role))
+        login_as(client, world["users"].get(role))
     sent = []
 
     for role, form in sorted(forms, key=destructive_last):
@@ -410,6 +411,7 @@ def migration(name: str):
     return module
 
 
+@pytest.mark.committing
 def test_migration_cleans_titles_and_names_stored_before(world, make_org):
     """Rows stored with line breaks become one line; a unique name whose clean form is taken stays."""
     thread_id, participant = world["args"]["thread_id"], world["users"]["participant"]

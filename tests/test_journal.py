@@ -27,13 +27,6 @@ from network.programme.models import EventKind, ProgrammeEvent
 from network.timeutil import local_today, utcnow
 
 
-def sign_in(client, user) -> None:
-    """Log in without the form (the journal tests are not about the login rate limit)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
 def visit(client, path: str, **filters):
     """GET ``path``, first choosing the journal filters (sent by POST, kept in the session)."""
     if filters:
@@ -84,8 +77,8 @@ def people(make_user, cohort, participant, course_leader, admin):
 
 # Writing -----------------------------------------------------------------------------
 
-def test_new_entry_is_saved_encrypted_and_shown_to_its_author(client, participant):
-    sign_in(client, participant)
+def test_new_entry_is_saved_encrypted_and_shown_to_its_author(client, participant, login_as):
+    login_as(client, participant)
     response = client.post("/journal/new", data={
         "title": "Efter Sigtuna", "body": "Vi pratade om *tillit*.", "tags": "tillit, Personal, tillit",
         "entry_date": "2026-02-06", "event_id": "0",
@@ -109,14 +102,14 @@ def test_every_write_uses_a_fresh_nonce(app, participant):
     assert entry.nonce != first[0] and entry.ciphertext != first[1]
 
 
-def test_new_entry_form_defaults_to_today(client, participant):
-    sign_in(client, participant)
+def test_new_entry_form_defaults_to_today(client, participant, login_as):
+    login_as(client, participant)
     assert f'value="{local_today().isoformat()}"' in page_text(client.get("/journal/new"))
 
 
-def test_draft_is_marked_and_editing_keeps_it_private(client, participant):
+def test_draft_is_marked_and_editing_keeps_it_private(client, participant, login_as):
     entry = write(participant, is_draft=True)
-    sign_in(client, participant)
+    login_as(client, participant)
     assert "Utkast" in page_text(client.get("/journal"))
     response = client.post(f"/journal/{entry.id}/edit", data={
         "title": "Omskriven", "body": "Ny text", "tags": "", "entry_date": "2026-02-11", "event_id": "0",
@@ -127,9 +120,9 @@ def test_draft_is_marked_and_editing_keeps_it_private(client, participant):
     assert (text_.title, text_.body, text_.tags, text_.entry.is_draft) == ("Omskriven", "Ny text", [], False)
 
 
-def test_delete_asks_for_confirmation_first(client, participant):
+def test_delete_asks_for_confirmation_first(client, participant, login_as):
     entry = write(participant)
-    sign_in(client, participant)
+    login_as(client, participant)
     confirm = client.get(f"/journal/{entry.id}/delete")
     assert "Radera anteckningen?" in page_text(confirm)
     assert db.session.get(JournalEntry, entry.id) is not None
@@ -144,8 +137,8 @@ def test_delete_asks_for_confirmation_first(client, participant):
     ({"tags": "ok, <script>"}, "&lt;script&gt;"),
     ({"event_id": "99999"}, "Inte ett giltigt val"),
 ])
-def test_bad_input_is_a_form_error_with_the_text_kept(client, participant, data, error):
-    sign_in(client, participant)
+def test_bad_input_is_a_form_error_with_the_text_kept(client, participant, data, error, login_as):
+    login_as(client, participant)
     form = {"title": "Min rubrik som finns kvar", "body": "Texten finns kvar", "tags": "ledarskap",
             "entry_date": "2026-03-01", "event_id": "0", **data}
     response = client.post("/journal/new", data=form)
@@ -158,8 +151,8 @@ def test_bad_input_is_a_form_error_with_the_text_kept(client, participant, data,
     assert db.session.scalar(select(JournalEntry)) is None
 
 
-def test_entry_links_to_an_event_of_the_members_cohort(client, participant, event):
-    sign_in(client, participant)
+def test_entry_links_to_an_event_of_the_members_cohort(client, participant, event, login_as):
+    login_as(client, participant)
     client.post("/journal/new", data={"title": "Inför Täby", "body": "Förväntningar", "entry_date": "2026-03-01",
                                       "event_id": str(event.id)})
     entry = db.session.scalar(select(JournalEntry))
@@ -176,10 +169,10 @@ ENTRY_PAGES = [("get", "/journal/{id}"), ("get", "/journal/{id}/edit"), ("post",
 
 @pytest.mark.parametrize("who", ["author", "other_participant", "course_leader", "admin", "anonymous"])
 @pytest.mark.parametrize("method,path", ENTRY_PAGES)
-def test_only_the_author_reaches_an_entry_everyone_else_gets_404(client, people, themes, who, method, path):
+def test_only_the_author_reaches_an_entry_everyone_else_gets_404(client, people, themes, who, method, path, login_as):
     entry = write(people["author"], title="Hemlig rubrik", body="Hemlig text")
     if people[who]:
-        sign_in(client, people[who])
+        login_as(client, people[who])
     data = {"title": "Ändrad", "body": "Ändrad", "entry_date": "2026-02-10", "event_id": "0"} if method == "post" else None
     if path.endswith("?confirm"):  # a complete, confirmed share
         data = {"excerpt": "Hemlig text", "target": "thread", "theme": str(themes[0].id), "title": "Delad tråd",
@@ -199,10 +192,10 @@ def test_only_the_author_reaches_an_entry_everyone_else_gets_404(client, people,
 @pytest.mark.parametrize("who", ["author", "other_participant", "course_leader", "admin", "anonymous"])
 @pytest.mark.parametrize("path,filters", [("/journal", {}), ("/journal", {"q": "Hemlig"}), ("/journal", {"tag": "budget"}),
                                           ("/journal/timeline", {}), ("/journal/export", {})])
-def test_lists_search_and_export_show_only_the_members_own_entries(client, people, who, path, filters):
+def test_lists_search_and_export_show_only_the_members_own_entries(client, people, who, path, filters, login_as):
     write(people["author"], title="Hemlig rubrik")
     if people[who]:
-        sign_in(client, people[who])
+        login_as(client, people[who])
     response = visit(client, path, **filters)
     if who == "anonymous":
         assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -215,10 +208,11 @@ def test_lists_search_and_export_show_only_the_members_own_entries(client, peopl
     assert ("Hemlig rubrik".encode() in content) == (who == "author")
 
 
-def test_canary_appears_nowhere_but_in_the_authors_pages(app, client, people, event, caplog, tmp_path):
+@pytest.mark.committing
+def test_canary_appears_nowhere_but_in_the_authors_pages(app, client, people, event, caplog, tmp_path, login_as):
     canary = "KANARIE-7f3a9c-hemlighet"
     caplog.set_level(logging.DEBUG)
-    sign_in(client, people["author"])
+    login_as(client, people["author"])
     client.post("/journal/new", data={"title": f"Rubrik {canary}", "body": f"Text {canary}", "tags": canary,
                                       "entry_date": "2026-03-01", "event_id": str(event.id)})
     entry = db.session.scalar(select(JournalEntry))
@@ -226,7 +220,7 @@ def test_canary_appears_nowhere_but_in_the_authors_pages(app, client, people, ev
     seen = []
     for who in ("other_participant", "course_leader", "admin"):
         other = app.test_client()
-        sign_in(other, people[who])
+        login_as(other, people[who])
         seen.append(visit(other, "/journal", q=canary[:8]).get_data())
         for path in ("/", "/journal", "/journal/timeline", "/journal/export",
                      f"/journal/{entry.id}", f"/journal/{entry.id}/edit", "/cohorts", "/admin/", "/admin/users",
@@ -258,11 +252,11 @@ def stored_bytes(app) -> bytes:
 
 # Reading -----------------------------------------------------------------------------------
 
-def test_journal_is_newest_first_and_filters_by_tag_event_month_and_words(client, participant, event):
+def test_journal_is_newest_first_and_filters_by_tag_event_month_and_words(client, participant, event, login_as):
     write(participant, title="Januari", tags=("budget",), entry_date=date(2026, 1, 20))
     write(participant, title="Februari", tags=("personal",), entry_date=date(2026, 2, 20), event=event)
     write(participant, title="Mars", body="Om tillit i gruppen", tags=("Budget",), entry_date=date(2026, 3, 20))
-    sign_in(client, participant)
+    login_as(client, participant)
 
     def titles(**filters):
         body = page_text(visit(client, "/journal", **filters))
@@ -279,9 +273,9 @@ def test_journal_is_newest_first_and_filters_by_tag_event_month_and_words(client
     assert client.post("/journal/filter", data={"month": "inte-en-månad"}).status_code == 400
 
 
-def test_search_words_never_appear_in_a_url(client, participant):
+def test_search_words_never_appear_in_a_url(client, participant, login_as):
     write(participant, title="Om tillit", tags=("förtroende",))
-    sign_in(client, participant)
+    login_as(client, participant)
     response = client.post("/journal/filter", data={"q": "tillit"})
     assert response.status_code == 302 and response.headers["Location"] == "/journal"
     body = page_text(client.get("/journal"))
@@ -289,29 +283,29 @@ def test_search_words_never_appear_in_a_url(client, participant):
     assert "?tag=" not in body and "q=tillit" not in body
 
 
-def test_filters_are_not_inherited_by_the_next_member_on_the_same_browser(client, participant, make_user, cohort):
+def test_filters_are_not_inherited_by_the_next_member_on_the_same_browser(client, participant, make_user, cohort, login_as):
     other = make_user(Role.PARTICIPANT, cohort=cohort)
     write(other, title="Annans anteckning")
-    sign_in(client, participant)
+    login_as(client, participant)
     client.post("/journal/filter", data={"q": "hemliga sökord"})
-    sign_in(client, other)
+    login_as(client, other)
     body = page_text(client.get("/journal"))
     assert "hemliga sökord" not in body and ">Annans anteckning</a>" in body
 
 
-def test_timeline_groups_entries_by_programme_event(client, participant, event):
+def test_timeline_groups_entries_by_programme_event(client, participant, event, login_as):
     write(participant, title="Vid konferensen", event=event)
     write(participant, title="Fristående")
-    sign_in(client, participant)
+    login_as(client, participant)
     body = page_text(client.get("/journal/timeline"))
     assert body.index("Konferens 3: Täby") < body.index("Vid konferensen") < body.index("Inte kopplade till") < body.index("Fristående")
 
 
-def test_journal_is_paginated(app, client, participant):
+def test_journal_is_paginated(app, client, participant, login_as):
     app.config["PER_PAGE"] = 2
     for day in range(1, 6):
         write(participant, title=f"Dag {day}", entry_date=date(2026, 4, day))
-    sign_in(client, participant)
+    login_as(client, participant)
     assert ">Dag 5</a>" in page_text(client.get("/journal")) and ">Dag 3</a>" not in page_text(client.get("/journal"))
     assert ">Dag 1</a>" in page_text(client.get("/journal?page=3"))
     assert ">Dag 1</a>" in page_text(visit(client, "/journal?page=3", q="Dag"))
@@ -330,8 +324,8 @@ def many_entries(user, count: int) -> None:
 
 @pytest.mark.parametrize("path,filters", [("/journal", {}), ("/journal", {"q": "Anteckning"}), ("/journal/timeline", {}),
                                           ("/journal/new", {})])
-def test_query_count_does_not_grow_with_the_journal(app, client, participant, event, count_queries, path, filters):
-    sign_in(client, participant)
+def test_query_count_does_not_grow_with_the_journal(app, client, participant, event, count_queries, path, filters, login_as):
+    login_as(client, participant)
     if filters:
         client.post("/journal/filter", data=filters)
     counts = []
@@ -353,6 +347,7 @@ def test_key_file_is_created_with_mode_600(app, participant):
     assert len(base64.b64decode(key_file.read_text().strip())) == 32
 
 
+@pytest.mark.committing
 def test_app_refuses_to_start_when_entries_exist_and_the_key_is_missing(app, participant, tmp_path, monkeypatch):
     write(participant)
     monkeypatch.setenv("NETWORK_INSTANCE_PATH", str(tmp_path / "elsewhere"))
@@ -369,6 +364,7 @@ def test_app_refuses_to_start_when_entries_exist_and_the_key_is_missing(app, par
     assert create_app({**config, "JOURNAL_KEY": right})
 
 
+@pytest.mark.committing
 @pytest.mark.parametrize("command", [["flask", "--app", "wsgi", "routes"], ["gunicorn", "--check-config", "wsgi:app"]])
 def test_servers_refuse_to_start_without_the_key(app, participant, tmp_path, command):
     write(participant)
@@ -382,13 +378,13 @@ def test_servers_refuse_to_start_without_the_key(app, participant, tmp_path, com
     assert "journal key is missing" in result.stderr + result.stdout
 
 
-def test_tampered_entry_shows_an_error_is_logged_and_does_not_disappear(client, participant, caplog):
+def test_tampered_entry_shows_an_error_is_logged_and_does_not_disappear(client, participant, caplog, login_as):
     entry = write(participant, title="Orörd")
     tampered = bytearray(entry.ciphertext)
     tampered[0] ^= 1
     entry.ciphertext = bytes(tampered)
     db.session.commit()
-    sign_in(client, participant)
+    login_as(client, participant)
     with caplog.at_level(logging.ERROR):
         response = client.get(f"/journal/{entry.id}")
     assert response.status_code == 200
@@ -400,12 +396,12 @@ def test_tampered_entry_shows_an_error_is_logged_and_does_not_disappear(client, 
     assert client.post(f"/journal/{entry.id}/delete").status_code == 302
 
 
-def test_ciphertexts_cannot_be_swapped_between_members(client, participant, make_user, cohort):
+def test_ciphertexts_cannot_be_swapped_between_members(client, participant, make_user, cohort, login_as):
     other = make_user(Role.PARTICIPANT, cohort=cohort)
     mine, theirs = write(participant, title="Min"), write(other, title="Deras")
     mine.nonce, mine.ciphertext, theirs.nonce, theirs.ciphertext = theirs.nonce, theirs.ciphertext, mine.nonce, mine.ciphertext
     db.session.commit()
-    sign_in(client, participant)
+    login_as(client, participant)
     body = page_text(client.get(f"/journal/{mine.id}"))
     assert "Deras" not in body and "kunde inte dekrypteras" in body
 
@@ -422,6 +418,7 @@ def test_rotate_key_reencrypts_everything_and_retires_the_old_key(app, runner, p
     assert [services.open_entry(db.session.get(JournalEntry, e.id)).title for e in entries] == [f"Anteckning {n}" for n in range(5)]
 
 
+@pytest.mark.committing
 def test_interrupted_rotation_keeps_every_entry_readable_and_can_be_rerun(app, runner, participant, monkeypatch):
     entries = [write(participant, title=f"Anteckning {n}") for n in range(4)]
     real_batch = services.reencrypt_batch
@@ -450,7 +447,7 @@ def test_interrupted_rotation_keeps_every_entry_readable_and_can_be_rerun(app, r
 
 # Export -----------------------------------------------------------------------------------
 
-def test_export_round_trip_returns_what_was_written(client, participant, event, themes):
+def test_export_round_trip_returns_what_was_written(client, participant, event, themes, login_as):
     written = [
         {"title": "Inför Kreta", "body": "Förväntningar\n\n- öppenhet\n- *nya vanor*", "tags": ["resa", "Kreta"],
          "entry_date": date(2026, 5, 1), "event": event, "is_draft": False, "themes": [themes[1], themes[2]]},
@@ -459,7 +456,7 @@ def test_export_round_trip_returns_what_was_written(client, participant, event, 
     ]
     for item in written:
         write(participant, **item)
-    sign_in(client, participant)
+    login_as(client, participant)
     response = client.get("/journal/export")
     assert response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
@@ -479,8 +476,8 @@ def test_export_round_trip_returns_what_was_written(client, participant, event, 
 
 # Prompts ------------------------------------------------------------------------------------
 
-def test_new_entry_offers_the_prompts_for_the_nearest_event(client, participant, event):
-    sign_in(client, participant)
+def test_new_entry_offers_the_prompts_for_the_nearest_event(client, participant, event, login_as):
+    login_as(client, participant)
     body = page_text(client.get("/journal/new"))
     assert "Konferens 3: Täby" in body
     assert "Inför konferensen" in body and "Efter konferensen" not in body
@@ -495,8 +492,8 @@ def test_new_entry_offers_the_prompts_for_the_nearest_event(client, participant,
 
 
 @pytest.mark.parametrize("who,expected", [("course_leader", 302), ("admin", 302), ("author", 403)])
-def test_course_leaders_write_prompts_for_their_cohorts(client, people, cohort, event, who, expected):
-    sign_in(client, people[who])
+def test_course_leaders_write_prompts_for_their_cohorts(client, people, cohort, event, who, expected, login_as):
+    login_as(client, people[who])
     response = client.post("/journal/prompts", data={
         "cohort_id": str(cohort.id), "event_id": str(event.id), "timing": "before", "aim": "reflection",
         "text_sv": "Vad vill du fråga de andra cheferna i Täby?", "text_en": "What do you want to ask in Täby?"})
@@ -504,14 +501,14 @@ def test_course_leaders_write_prompts_for_their_cohorts(client, people, cohort, 
     assert len(db.session.scalars(select(JournalPrompt)).all()) == (1 if expected == 302 else 0)
     if expected == 302:
         participant = people["author"]
-        sign_in(client, participant)
+        login_as(client, participant)
         assert "Vad vill du fråga de andra cheferna i Täby?" in page_text(client.get("/journal/new"))
 
 
-def test_course_leader_cannot_write_prompts_for_another_cohort(client, make_user, make_cohort, cohort):
+def test_course_leader_cannot_write_prompts_for_another_cohort(client, make_user, make_cohort, cohort, login_as):
     other = make_cohort(name="Växthuset 2013", starts_on=date(2013, 1, 21), ends_on=date(2013, 12, 13))
     leader = make_user(Role.COURSE_LEADER, cohort=other)
-    sign_in(client, leader)
+    login_as(client, leader)
     response = client.post("/journal/prompts", data={"cohort_id": str(cohort.id), "event_id": "0", "timing": "",
                                                      "aim": "", "text_sv": "Fråga"})
     assert response.status_code == 200 and "Inte ett giltigt val" in page_text(response)
@@ -524,8 +521,8 @@ def entry_form(**values) -> dict:
     return {"title": "Om tillit", "body": "Texten finns kvar", "entry_date": "2026-03-01", "event_id": "0", **values}
 
 
-def test_entry_links_to_themes_privately_and_shows_them(client, participant, themes, make_user, cohort):
-    sign_in(client, participant)
+def test_entry_links_to_themes_privately_and_shows_them(client, participant, themes, make_user, cohort, login_as):
+    login_as(client, participant)
     form = entry_form(themes=[str(themes[0].id), str(themes[1].id)])
     assert client.get("/journal/new").status_code == 200 and "Gammalt tema" not in page_text(client.get("/journal/new"))
     assert client.post("/journal/new", data=form).status_code == 302
@@ -537,7 +534,7 @@ def test_entry_links_to_themes_privately_and_shows_them(client, participant, the
     # The forum's theme page says nothing about the entry, to its author or anyone else.
     other = make_user(Role.PARTICIPANT, cohort=cohort)
     for member in (participant, other):
-        sign_in(client, member)
+        login_as(client, member)
         assert "Om tillit" not in page_text(client.get("/themes/test-tillit"))
 
 
@@ -546,8 +543,8 @@ def test_entry_links_to_themes_privately_and_shows_them(client, participant, the
     ("archived", "Arkiverade teman kan inte kopplas på nytt."),
     ("inte-ett-tal", "Välj bland de diskussionsteman som visas."),
 ])
-def test_unknown_or_archived_themes_are_a_form_error_with_the_text_kept(client, participant, themes, chosen, error):
-    sign_in(client, participant)
+def test_unknown_or_archived_themes_are_a_form_error_with_the_text_kept(client, participant, themes, chosen, error, login_as):
+    login_as(client, participant)
     value = str(themes[2].id) if chosen == "archived" else chosen
     response = client.post("/journal/new", data=entry_form(themes=[str(themes[0].id), value]))
     body = page_text(response)
@@ -557,9 +554,9 @@ def test_unknown_or_archived_themes_are_a_form_error_with_the_text_kept(client, 
     assert db.session.scalar(select(JournalEntry)) is None
 
 
-def test_an_archived_theme_stays_linked_when_the_entry_is_edited(client, participant, themes):
+def test_an_archived_theme_stays_linked_when_the_entry_is_edited(client, participant, themes, login_as):
     entry = write(participant, title="Gammal anteckning", themes=[themes[2], themes[0]])
-    sign_in(client, participant)
+    login_as(client, participant)
     page = page_text(client.get(f"/journal/{entry.id}/edit"))
     assert "Gammalt tema (arkiverat)" in page
     response = client.post(f"/journal/{entry.id}/edit",
@@ -573,11 +570,11 @@ def test_an_archived_theme_stays_linked_when_the_entry_is_edited(client, partici
     assert response.status_code == 200 and "Arkiverade teman kan inte kopplas på nytt." in page_text(response)
 
 
-def test_journal_filters_by_theme(client, participant, themes):
+def test_journal_filters_by_theme(client, participant, themes, login_as):
     write(participant, title="Januari", themes=[themes[0]], entry_date=date(2026, 1, 20))
     write(participant, title="Februari", themes=[themes[1]], tags=("budget",), entry_date=date(2026, 2, 20))
     write(participant, title="Mars", themes=[themes[0], themes[1]], tags=("budget",), entry_date=date(2026, 3, 20))
-    sign_in(client, participant)
+    login_as(client, participant)
 
     def titles(**filters):
         body = page_text(visit(client, "/journal", **filters))
@@ -591,8 +588,8 @@ def test_journal_filters_by_theme(client, participant, themes):
     assert titles() == ["Mars", "Februari", "Januari"]
 
 
-def test_query_count_of_a_theme_filter_does_not_grow_with_the_journal(client, participant, themes, count_queries):
-    sign_in(client, participant)
+def test_query_count_of_a_theme_filter_does_not_grow_with_the_journal(client, participant, themes, count_queries, login_as):
+    login_as(client, participant)
     client.post("/journal/filter", data={"theme": themes[0].id})
     counts = []
     for size in (20, 1000):
@@ -614,9 +611,9 @@ def share_form(themes, **values) -> dict:
             "scope": "network", **values}
 
 
-def test_share_form_is_prefilled_with_the_entry_and_its_first_open_theme(client, participant, themes):
+def test_share_form_is_prefilled_with_the_entry_and_its_first_open_theme(client, participant, themes, login_as):
     entry = write(participant, body="Hela texten", themes=[themes[2], themes[1]])
-    sign_in(client, participant)
+    login_as(client, participant)
     body = page_text(client.get(f"/journal/{entry.id}/share"))
     assert "Hela texten</textarea>" in body
     assert f'<option selected value="{themes[1].id}">' in body or f'value="{themes[1].id}" selected' in body
@@ -624,12 +621,12 @@ def test_share_form_is_prefilled_with_the_entry_and_its_first_open_theme(client,
     assert "Dela ett utdrag i forumet" in page_text(client.get(f"/journal/{entry.id}"))
 
 
-def test_sharing_previews_then_publishes_a_copy_and_the_entry_is_unchanged(client, participant, themes, caplog):
+def test_sharing_previews_then_publishes_a_copy_and_the_entry_is_unchanged(client, participant, themes, caplog, login_as):
     caplog.set_level(logging.DEBUG)
     secret = "OSKARP-HEMLIGHET-91c2"
     entry = write(participant, title="Privat rubrik", body=f"{SHARED}\n\n{secret}")
     before = (entry.ciphertext, entry.nonce, entry.updated_at)
-    sign_in(client, participant)
+    login_as(client, participant)
     preview = client.post(f"/journal/{entry.id}/share", data=share_form(themes))
     body = page_text(preview)
     assert preview.status_code == 200 and "Förhandsgranska" in body
@@ -654,12 +651,12 @@ def test_sharing_previews_then_publishes_a_copy_and_the_entry_is_unchanged(clien
     assert not any("Tillit byggs" in record.getMessage() or secret in record.getMessage() for record in caplog.records)
 
 
-def test_sharing_as_a_reply_in_a_thread_the_member_sees(client, participant, themes, make_user, cohort):
+def test_sharing_as_a_reply_in_a_thread_the_member_sees(client, participant, themes, make_user, cohort, login_as):
     starter = make_user(Role.PARTICIPANT, cohort=cohort)
     thread = forum.create_thread(starter, themes[0], "Hur bygger ni tillit?", "Berätta!")
     db.session.commit()
     entry = write(participant)
-    sign_in(client, participant)
+    login_as(client, participant)
     assert "Tillit i gruppen: Hur bygger ni tillit?" in page_text(client.get(f"/journal/{entry.id}/share"))
     data = share_form(themes, target="reply", thread=str(thread.id), title="")
     assert "Hur bygger ni tillit?" in page_text(client.post(f"/journal/{entry.id}/share", data=data))
@@ -669,7 +666,7 @@ def test_sharing_as_a_reply_in_a_thread_the_member_sees(client, participant, the
 
 
 def test_a_locked_thread_or_one_out_of_sight_is_refused_with_a_clear_message(client, participant, themes, make_user,
-                                                                             make_cohort):
+                                                                             make_cohort, login_as):
     other_cohort = make_cohort(name="Växthuset 2025", starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 1))
     outsider = make_user(Role.PARTICIPANT, cohort=other_cohort)
     locked = forum.create_thread(outsider, themes[0], "Låst tråd", "Text")
@@ -677,7 +674,7 @@ def test_a_locked_thread_or_one_out_of_sight_is_refused_with_a_clear_message(cli
     locked.locked = True
     db.session.commit()
     entry = write(participant)
-    sign_in(client, participant)
+    login_as(client, participant)
     for thread, message in ((locked, "Tråden är låst"), (hidden, "Välj en tråd som du kan se.")):
         data = share_form(themes, target="reply", thread=str(thread.id), confirmed="1")
         response = client.post(f"/journal/{entry.id}/share", data=data)
@@ -696,9 +693,9 @@ def test_a_locked_thread_or_one_out_of_sight_is_refused_with_a_clear_message(cli
     ({"target": "reply", "thread": "0"}, "Välj tråden du vill svara i."),
     ({"scope": "99999"}, "Inte ett giltigt val"),
 ])
-def test_bad_share_input_is_a_form_error_and_nothing_is_published(client, participant, themes, values, error):
+def test_bad_share_input_is_a_form_error_and_nothing_is_published(client, participant, themes, values, error, login_as):
     entry = write(participant)
-    sign_in(client, participant)
+    login_as(client, participant)
     if values.get("theme") == "archived":
         values = {"theme": str(themes[2].id)}
     response = client.post(f"/journal/{entry.id}/share", data=share_form(themes, confirmed="1", **values))

@@ -39,10 +39,6 @@ def world(make_user, make_cohort, cohort):
     return {**people, "theme": theme, "other_theme": other_theme, "network": network, "cohort": cohort_thread}
 
 
-def login_as(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
-
-
 def opening(thread: Thread) -> Post:
     return db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.opening))
 
@@ -121,7 +117,7 @@ def reset(world, post):
 
 @pytest.mark.parametrize("scope", ["network", "cohort"])
 @pytest.mark.parametrize("action", sorted(EXPECTED_STATE))
-def test_each_action_by_role_and_scope_writes_exactly_one_audit_entry(app, world, action, scope):
+def test_each_action_by_role_and_scope_writes_exactly_one_audit_entry(app, world, action, scope, login_as):
     for who in ("participant", "own_leader", "other_leader", "admin"):
         client = app.test_client()
         post = db.session.get(Post, opening(world[scope]).id)
@@ -146,7 +142,7 @@ def test_each_action_by_role_and_scope_writes_exactly_one_audit_entry(app, world
 
 
 @pytest.mark.parametrize("path", ["/moderation", "/moderation/log", "/moderation/log.csv"])
-def test_queue_and_log_are_for_moderators(app, world, path):
+def test_queue_and_log_are_for_moderators(app, world, path, login_as):
     for who, expected in (("participant", 403), ("own_leader", 200), ("other_leader", 200), ("admin", 200)):
         client = app.test_client()
         login_as(client, world[who])
@@ -158,7 +154,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, world):
     assert client.post(f"/posts/{opening(world['network']).id}/flag").status_code == 302
 
 
-def test_a_reason_is_required_to_hide_and_the_text_is_kept(client, world):
+def test_a_reason_is_required_to_hide_and_the_text_is_kept(client, world, login_as):
     post = opening(world["network"])
     login_as(client, world["own_leader"])
     response = client.post(f"/moderation/posts/{post.id}/hide", data={"hide-reason": ""})
@@ -167,7 +163,7 @@ def test_a_reason_is_required_to_hide_and_the_text_is_kept(client, world):
     assert audit_count() == 0
 
 
-def test_approving_a_visible_post_is_a_bad_request(client, world):
+def test_approving_a_visible_post_is_a_bad_request(client, world, login_as):
     login_as(client, world["admin"])
     assert client.post(f"/moderation/posts/{opening(world['network']).id}/approve").status_code == 400
 
@@ -179,7 +175,7 @@ def test_approving_a_visible_post_is_a_bad_request(client, world):
     ("admin", "author", 302), ("own_leader", "other_leader", 403), ("admin", "own_leader", 302),
     ("admin", "admin", 403),
 ])
-def test_who_may_suspend_whom(client, world, who, target, expected):
+def test_who_may_suspend_whom(client, world, who, target, expected, login_as):
     login_as(client, world[who])
     response = client.post(f"/moderation/members/{world[target].id}/suspend",
                            data={"suspend-reason": "Delade konfidentiella anbudsuppgifter"})
@@ -190,7 +186,7 @@ def test_who_may_suspend_whom(client, world, who, target, expected):
     assert audit_count() == (1 if expected == 302 else 0)
 
 
-def test_suspension_ends_the_session_and_login_is_refused(make_app, world):
+def test_suspension_ends_the_session_and_login_is_refused(make_app, world, login_as):
     application = make_app()
     member, moderator = application.test_client(), application.test_client()
     login_as(member, world["author"])
@@ -207,7 +203,7 @@ def test_suspension_ends_the_session_and_login_is_refused(make_app, world):
         ActionKind.SUSPEND_MEMBER, "Upprepade påhopp", world["author"].id)
 
 
-def test_reactivation_lets_the_member_back_in(client, world):
+def test_reactivation_lets_the_member_back_in(client, world, login_as):
     login_as(client, world["admin"])
     client.post(f"/moderation/members/{world['author'].id}/suspend", data={"suspend-reason": "Spam"})
     client.post(f"/moderation/members/{world['author'].id}/reactivate", data={"suspend-reason": "Utrett"})
@@ -218,7 +214,7 @@ def test_reactivation_lets_the_member_back_in(client, world):
 
 # Flags -------------------------------------------------------------------------------------------
 
-def test_a_member_flags_a_post_and_moderators_are_notified(client, world):
+def test_a_member_flags_a_post_and_moderators_are_notified(client, world, login_as):
     post = opening(world["network"])
     login_as(client, world["participant"])
     assert "Anmäl inlägg" in page_text(client.get(f"/threads/{world['network'].id}?page=1"))
@@ -239,7 +235,7 @@ def test_cohort_thread_flags_reach_only_its_moderators(world):
     assert notified == {world["own_leader"].id, world["admin"].id}
 
 
-def test_one_open_flag_per_member_and_post(client, world):
+def test_one_open_flag_per_member_and_post(client, world, login_as):
     post = opening(world["network"])
     login_as(client, world["participant"])
     client.post(f"/posts/{post.id}/flag", data={"reason": "spam"})
@@ -248,7 +244,7 @@ def test_one_open_flag_per_member_and_post(client, world):
     assert db.session.scalar(select(func.count(Flag.id))) == 1
 
 
-def test_other_needs_a_description(client, world):
+def test_other_needs_a_description(client, world, login_as):
     login_as(client, world["participant"])
     response = client.post(f"/posts/{opening(world['network']).id}/flag", data={"reason": "other", "details": ""})
     assert response.status_code == 200
@@ -256,17 +252,17 @@ def test_other_needs_a_description(client, world):
     assert db.session.scalar(select(func.count(Flag.id))) == 0
 
 
-def test_authors_cannot_flag_their_own_posts(client, world):
+def test_authors_cannot_flag_their_own_posts(client, world, login_as):
     login_as(client, world["author"])
     assert client.post(f"/posts/{opening(world['network']).id}/flag", data={"reason": "spam"}).status_code == 403
 
 
-def test_flags_on_an_unseen_thread_answer_404(client, world):
+def test_flags_on_an_unseen_thread_answer_404(client, world, login_as):
     login_as(client, world["other_leader"])
     assert client.get(f"/posts/{opening(world['cohort']).id}/flag").status_code == 404
 
 
-def test_the_flagger_is_told_when_the_flag_is_handled(client, world):
+def test_the_flagger_is_told_when_the_flag_is_handled(client, world, login_as):
     post = opening(world["network"])
     flag(world["participant"], post)
     login_as(client, world["own_leader"])
@@ -305,7 +301,7 @@ def hidden(world):
     return post
 
 
-def test_hidden_posts_show_a_placeholder_to_members(app, world, hidden):
+def test_hidden_posts_show_a_placeholder_to_members(app, world, hidden, login_as):
     for who, sees_text in (("participant", False), ("author", True), ("own_leader", True),
                            ("other_leader", True), ("admin", True)):
         client = app.test_client()
@@ -317,7 +313,7 @@ def test_hidden_posts_show_a_placeholder_to_members(app, world, hidden):
             assert "Dolt av en moderator: Personuppgifter" in body
 
 
-def test_hidden_posts_leave_search_for_members(app, world, hidden):
+def test_hidden_posts_leave_search_for_members(app, world, hidden, login_as):
     for who, finds in (("participant", False), ("author", False), ("own_leader", True), ("admin", True)):
         client = app.test_client()
         login_as(client, world[who])
@@ -325,7 +321,7 @@ def test_hidden_posts_leave_search_for_members(app, world, hidden):
         assert ("Bemanning i sommar" in body) == finds, who
 
 
-def test_hidden_posts_leave_members_notifications(client, world, hidden):
+def test_hidden_posts_leave_members_notifications(client, world, hidden, login_as):
     forum.set_thread_watch(world["participant"], world["network"], forum.WatchLevel.WATCHING)
     reply = forum.create_reply(world["author"], world["network"], "Ytterligare detaljer om Kalle.")
     db.session.commit()
@@ -343,7 +339,7 @@ def approval_theme(world):
     return world["theme"]
 
 
-def test_participant_posts_wait_for_approval_in_such_themes(client, world, approval_theme):
+def test_participant_posts_wait_for_approval_in_such_themes(client, world, approval_theme, login_as):
     login_as(client, world["author"])
     client.post(f"/threads/{world['network'].id}", data={"body": "Vi testar nattbemanning med ny leverantör."})
     pending = db.session.scalar(select(Post).where(Post.status == PostStatus.PENDING))
@@ -371,7 +367,7 @@ def test_course_leaders_posts_are_published_at_once(world, approval_theme):
     assert post.status == PostStatus.VISIBLE
 
 
-def test_requiring_approval_is_for_moderators_and_logged(app, world):
+def test_requiring_approval_is_for_moderators_and_logged(app, world, login_as):
     for who, expected, entries in (("participant", 403, 0), ("other_leader", 302, 1), ("admin", 302, 2)):
         client = app.test_client()
         login_as(client, world[who])
@@ -384,7 +380,7 @@ def test_requiring_approval_is_for_moderators_and_logged(app, world):
 
 # The queue --------------------------------------------------------------------------------------
 
-def test_queue_groups_flags_by_post_oldest_first_in_the_moderators_scope(client, world, make_user, cohort):
+def test_queue_groups_flags_by_post_oldest_first_in_the_moderators_scope(client, world, make_user, cohort, login_as):
     first, second = opening(world["network"]), opening(world["cohort"])
     flag(world["participant"], first, FlagReason.SPAM)
     flag(make_user(cohort=cohort), first, FlagReason.OFFENSIVE)
@@ -399,7 +395,7 @@ def test_queue_groups_flags_by_post_oldest_first_in_the_moderators_scope(client,
     assert "Bemanning i sommar" in body and "Bara för vår omgång" not in body
 
 
-def test_queue_query_count_does_not_grow_with_flags(client, world, make_user, cohort, count_queries):
+def test_queue_query_count_does_not_grow_with_flags(client, world, make_user, cohort, count_queries, login_as):
     login_as(client, world["admin"])
     members = [make_user(cohort=cohort) for _ in range(3)]
 
@@ -421,7 +417,7 @@ def test_queue_query_count_does_not_grow_with_flags(client, world, make_user, co
 
 # The audit log -----------------------------------------------------------------------------------
 
-def test_log_filters_and_csv_escapes_formulas(client, world):
+def test_log_filters_and_csv_escapes_formulas(client, world, login_as):
     post = opening(world["network"])
     services.hide_post(world["admin"], post, "=HYPERLINK(\"http://evil\")")
     services.set_locked(world["own_leader"], world["network"], True, "Avslutad diskussion")
@@ -439,7 +435,7 @@ def test_log_filters_and_csv_escapes_formulas(client, world):
     assert any(cell.startswith("'=HYPERLINK") for cell in rows[1] + rows[2])
 
 
-def test_log_has_no_way_to_change_entries(client, world):
+def test_log_has_no_way_to_change_entries(client, world, login_as):
     services.set_pinned(world["admin"], world["network"], True)
     db.session.commit()
     login_as(client, world["admin"])
@@ -449,7 +445,7 @@ def test_log_has_no_way_to_change_entries(client, world):
     assert method("/moderation/log").status_code == 405
 
 
-def test_course_leaders_do_not_see_other_cohorts_log_entries(client, world, make_cohort):
+def test_course_leaders_do_not_see_other_cohorts_log_entries(client, world, make_cohort, login_as):
     services.set_locked(world["admin"], world["cohort"], True)
     db.session.commit()
     login_as(client, world["other_leader"])
@@ -459,7 +455,7 @@ def test_course_leaders_do_not_see_other_cohorts_log_entries(client, world, make
     assert "Bara för vår omgång" in page_text(client.get("/moderation/log"))
 
 
-def test_log_query_count_does_not_grow(client, world, count_queries):
+def test_log_query_count_does_not_grow(client, world, count_queries, login_as):
     login_as(client, world["admin"])
     for i in range(19):
         services.set_locked(world["own_leader"], world["network"], i % 2 == 0, f"Skäl {i}")
@@ -478,7 +474,7 @@ def test_log_query_count_does_not_grow(client, world, count_queries):
 
 # Email -------------------------------------------------------------------------------------------
 
-def test_moderators_who_want_immediate_email_get_one_for_a_flag(app, client, world):
+def test_moderators_who_want_immediate_email_get_one_for_a_flag(app, client, world, login_as):
     notifications.set_email_frequency(world["own_leader"], EmailFrequency.IMMEDIATE)
     db.session.commit()
     login_as(client, world["participant"])
@@ -487,7 +483,7 @@ def test_moderators_who_want_immediate_email_get_one_for_a_flag(app, client, wor
     assert recipients == [world["own_leader"].email]
 
 
-def test_a_new_thread_awaiting_approval_is_listed_only_for_its_author_and_moderators(app, world, approval_theme):
+def test_a_new_thread_awaiting_approval_is_listed_only_for_its_author_and_moderators(app, world, approval_theme, login_as):
     thread = forum.create_thread(world["author"], world["theme"], "Konfidentiellt upphandlingsunderlag", "Se bilaga.")
     db.session.commit()
     for who, listed in (("participant", False), ("author", True), ("own_leader", True),
@@ -499,7 +495,7 @@ def test_a_new_thread_awaiting_approval_is_listed_only_for_its_author_and_modera
         assert client.get(f"/threads/{thread.id}?page=1").status_code == (200 if listed else 404), who
 
 
-def test_course_leader_suspends_only_participants_of_cohorts_they_lead(client, world, make_user):
+def test_course_leader_suspends_only_participants_of_cohorts_they_lead(client, world, make_user, login_as):
     """Issue 9, item 4: network-wide suspension is for admins."""
     stranger = make_user(Role.PARTICIPANT, cohort=world["other_leader"].memberships[0].cohort, name="Sven Annan")
     without_cohort = make_user(Role.PARTICIPANT, name="Ulla Utan")
@@ -522,7 +518,7 @@ def require_approval(world):
     db.session.commit()
 
 
-def test_an_approved_posts_edit_waits_for_review_while_the_approved_text_stays(make_app, world):
+def test_an_approved_posts_edit_waits_for_review_while_the_approved_text_stays(make_app, world, login_as):
     require_approval(world)
     application = make_app()
     author, reader, moderator = (application.test_client() for _ in range(3))
@@ -552,7 +548,7 @@ def test_an_approved_posts_edit_waits_for_review_while_the_approved_text_stays(m
     assert "Omskriven text med nya påståenden" in page_text(reader.get(f"/threads/{world['network'].id}?page=1"))
 
 
-def test_a_rejected_edit_leaves_the_approved_text_and_tells_the_author(client, world):
+def test_a_rejected_edit_leaves_the_approved_text_and_tells_the_author(client, world, login_as):
     require_approval(world)
     post = opening(world["network"])
     login_as(client, world["author"])
@@ -569,7 +565,7 @@ def test_a_rejected_edit_leaves_the_approved_text_and_tells_the_author(client, w
     assert client.post(f"/moderation/posts/{post.id}/approve_edit").status_code == 400
 
 
-def test_edits_go_live_at_once_outside_approval_themes_and_for_moderators(client, world):
+def test_edits_go_live_at_once_outside_approval_themes_and_for_moderators(client, world, login_as):
     post = opening(world["network"])
     login_as(client, world["author"])
     client.post(f"/posts/{post.id}/edit", data={"body": "Direkt publicerad"})
@@ -580,7 +576,7 @@ def test_edits_go_live_at_once_outside_approval_themes_and_for_moderators(client
 
 # Author removal erases the text (issue 9, item 6) -------------------------------------------------
 
-def test_a_post_its_author_removes_loses_its_text_and_revisions_for_moderators_too(client, world):
+def test_a_post_its_author_removes_loses_its_text_and_revisions_for_moderators_too(client, world, login_as):
     post = forum.create_reply(world["author"], world["network"], "Första utkastet med känsliga uppgifter")
     forum.edit_post(world["author"], post, "Andra utkastet med känsliga uppgifter")
     db.session.commit()
@@ -598,7 +594,7 @@ def test_a_post_its_author_removes_loses_its_text_and_revisions_for_moderators_t
     assert "Inlägget togs bort av författaren." in page_text(client.get(f"/threads/{world['network'].id}?page=1"))
 
 
-def test_a_removed_post_under_review_is_kept_for_the_moderator_until_the_case_closes(client, world):
+def test_a_removed_post_under_review_is_kept_for_the_moderator_until_the_case_closes(client, world, login_as):
     post = forum.create_reply(world["author"], world["network"], "Ett påhopp på en kollega")
     db.session.commit()
     flag(world["participant"], post, FlagReason.OFFENSIVE)

@@ -55,12 +55,6 @@ def discussion(people, theme):
     return reply
 
 
-def login_as(client, user):
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
 def badge(response) -> int:
     """The unread count in the navigation's one notification badge (0 when none is shown)."""
     found = re.search(r'Aviseringar <span class="badge">(\d+)<', page_text(response))
@@ -72,15 +66,15 @@ def notifications_of(user) -> list[Notification]:
                                    .order_by(Notification.id)))
 
 
-def flag_reply(client, people, reply):
+def flag_reply(client, people, reply, login_as):
     login_as(client, people["member"])
     assert client.post(f"/posts/{reply.id}/flag", data={"reason": "personal_data"}).status_code == 302
 
 
 # One list, one badge, one mark-read -------------------------------------------------------------
 
-def test_a_reply_and_a_moderation_notice_share_the_list_the_badge_and_the_mark_read(client, people, discussion):
-    flag_reply(client, people, discussion)
+def test_a_reply_and_a_moderation_notice_share_the_list_the_badge_and_the_mark_read(client, people, discussion, login_as):
+    flag_reply(client, people, discussion, login_as)
     reply_notice, flag_notice = notifications_of(people["leader"])
     assert (reply_notice.kind, flag_notice.kind) == (NotificationKind.REPLY, NotificationKind.NEW_FLAG)
 
@@ -98,8 +92,8 @@ def test_a_reply_and_a_moderation_notice_share_the_list_the_badge_and_the_mark_r
     assert client.post("/moderation/notices/read").status_code == 404  # the moderation feature's own is gone
 
 
-def test_mark_all_read_covers_every_kind_and_others_notifications_stay_theirs(client, people, discussion):
-    flag_reply(client, people, discussion)
+def test_mark_all_read_covers_every_kind_and_others_notifications_stay_theirs(client, people, discussion, login_as):
+    flag_reply(client, people, discussion, login_as)
     moderation.dismiss_flags(people["admin"], discussion)  # the member hears their flag was handled
     db.session.commit()
     [members] = notifications_of(people["member"])
@@ -110,7 +104,7 @@ def test_mark_all_read_covers_every_kind_and_others_notifications_stay_theirs(cl
     assert notifications_of(people["member"])[0].read_at is None
 
 
-def test_a_moderators_note_is_listed_with_its_words_for_the_author(client, people, discussion):
+def test_a_moderators_note_is_listed_with_its_words_for_the_author(client, people, discussion, login_as):
     moderation.note_author(people["leader"], discussion, "Ta bort personnumret, tack.")
     db.session.commit()
     login_as(client, people["author"])
@@ -121,7 +115,7 @@ def test_a_moderators_note_is_listed_with_its_words_for_the_author(client, peopl
 
 
 def test_the_notifications_page_query_count_does_not_grow_with_notifications(client, people, theme,
-                                                                             count_queries):
+                                                                             count_queries, login_as):
     thread = forum.create_thread(people["author"], theme, "Nattbemanning", "Hur löser ni nätterna?")
     db.session.commit()
 
@@ -162,11 +156,11 @@ def test_an_immediate_notice_is_queued_in_the_transaction_of_the_reply(app, peop
 
 
 def test_moderation_notices_mail_at_once_or_in_the_digest_with_one_click_unsubscribe(
-        client, people, discussion, runner):
+        client, people, discussion, runner, login_as):
     notifications.set_email_frequency(people["leader"], EmailFrequency.IMMEDIATE)
     notifications.mark_all_read(people["leader"])
     db.session.commit()
-    flag_reply(client, people, discussion)
+    flag_reply(client, people, discussion, login_as)
     [at_once] = outbox(client.application)
     assert at_once["To"] == people["leader"].email and at_once["Subject"] == "Växthuset Network: moderering"
     assert f"/moderation/posts/{discussion.id}" in at_once.get_content()
@@ -225,7 +219,7 @@ def test_the_unsubscribe_page_asks_first_with_a_button_that_sends_the_one_click_
     assert notifications.email_frequency(member) == EmailFrequency.DAILY  # looking changes nothing
 
 
-def test_only_unsubscribe_is_exempt_from_csrf_and_only_with_a_genuine_token_and_body(csrf_client, people):
+def test_only_unsubscribe_is_exempt_from_csrf_and_only_with_a_genuine_token_and_body(csrf_client, people, login_as):
     assert csrf_client.post("/unsubscribe/forged-token", data={"List-Unsubscribe": "One-Click"}).status_code == 400
     path = f"/unsubscribe/{notifications.unsubscribe_token(people['member'])}"
     assert csrf_client.post(path, data={"List-Unsubscribe": "Everything"}).status_code == 400

@@ -8,7 +8,6 @@ import pytest
 from PIL import Image
 from sqlalchemy import insert, select, text
 
-from conftest import PASSWORD
 from helpers import page_text
 from network.auth.models import Role, User, UserStatus
 from network.extensions import db
@@ -16,10 +15,6 @@ from network.people import services
 from network.people.models import Area, Avatar, Profile, ProfileArea, ProfileKeyword, Visibility
 from network.programme.models import CohortMembership, MembershipRole, Organisation, OrganisationKind
 from network.timeutil import utcnow
-
-
-def login_as(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
 
 
 @pytest.fixture
@@ -50,7 +45,7 @@ PROFILE_FORM = {
 }
 
 
-def test_member_saves_profile_and_sees_it(client, participant):
+def test_member_saves_profile_and_sees_it(client, participant, login_as):
     login_as(client, participant)
     assert client.get("/profile").status_code == 200
     response = client.post("/profile", data=PROFILE_FORM)
@@ -65,7 +60,7 @@ def test_member_saves_profile_and_sees_it(client, participant):
     assert "<script>alert" not in body
 
 
-def test_profile_edit_keeps_area_rows_that_stay(client, participant, make_profile):
+def test_profile_edit_keeps_area_rows_that_stay(client, participant, make_profile, login_as):
     make_profile(participant, areas=[Area.HR, Area.FINANCE])
     login_as(client, participant)
     client.post("/profile", data={**PROFILE_FORM, "areas": ["hr", "preschool"]})
@@ -80,7 +75,7 @@ BAD_PROFILE_INPUT = [
 ]
 
 
-def test_bad_profile_input_is_a_form_error_and_changes_nothing(client, participant, make_profile):
+def test_bad_profile_input_is_a_form_error_and_changes_nothing(client, participant, make_profile, login_as):
     make_profile(participant, title="Rektor")
     login_as(client, participant)
     for field, value in BAD_PROFILE_INPUT:
@@ -99,7 +94,7 @@ def test_profile_pages_need_login(client, participant):
     assert client.get("/people/anna.lindqvist").status_code == 302
 
 
-def test_unknown_handle_is_404(client, participant):
+def test_unknown_handle_is_404(client, participant, login_as):
     login_as(client, participant)
     assert client.get("/people/no.such.person").status_code == 404
     assert client.get("/people/no.such.person.vcf").status_code == 404
@@ -128,7 +123,7 @@ SEES = {
 
 
 @pytest.mark.parametrize("viewer", ["self", "same_cohort", "other_cohort", "own_course_leader", "other_course_leader", "admin"])
-def test_contact_visibility_matrix(client, participant, viewers, make_profile, viewer):
+def test_contact_visibility_matrix(client, participant, viewers, make_profile, viewer, login_as):
     login_as(client, viewers[viewer])
     for visibility in Visibility:
         make_profile(participant, title="Rektor", phone="070-111 22 33", email_visibility=visibility, phone_visibility=visibility)
@@ -142,14 +137,14 @@ def test_contact_visibility_matrix(client, participant, viewers, make_profile, v
             assert ("070-111 22 33" in shown) is visible, (visibility, where)
 
 
-def test_email_and_phone_visibility_are_separate(client, participant, viewers, make_profile):
+def test_email_and_phone_visibility_are_separate(client, participant, viewers, make_profile, login_as):
     make_profile(participant, phone="070-111 22 33", email_visibility=Visibility.NETWORK, phone_visibility=Visibility.PRIVATE)
     login_as(client, viewers["same_cohort"])
     card = page_text(client.get("/people/anna.lindqvist.vcf"))
     assert "EMAIL;TYPE=INTERNET,WORK:participant@example.org" in card and "TEL" not in card
 
 
-def test_vcard_is_a_download_with_escaped_values(client, participant, viewers, make_profile):
+def test_vcard_is_a_download_with_escaped_values(client, participant, viewers, make_profile, login_as):
     make_profile(participant, title="Chef; vård, omsorg", link="https://example.org/anna")
     login_as(client, viewers["other_cohort"])
     response = client.get("/people/anna.lindqvist.vcf")
@@ -164,7 +159,7 @@ def test_vcard_is_a_download_with_escaped_values(client, participant, viewers, m
 
 # Consent to the directory ---------------------------------------------------------------
 
-def test_member_who_says_no_is_not_listed_or_found(client, participant, viewers, make_profile, make_user, other_org):
+def test_member_who_says_no_is_not_listed_or_found(client, participant, viewers, make_profile, make_user, other_org, login_as):
     make_profile(participant, title="Rektor", areas=[Area.PRESCHOOL], in_directory=False)
     searcher = make_profile(make_user(organisation_=other_org), areas=[Area.PRESCHOOL])
     login_as(client, searcher)
@@ -177,19 +172,19 @@ def test_member_who_says_no_is_not_listed_or_found(client, participant, viewers,
     assert client.get("/people/anna.lindqvist.vcf").status_code == 404
 
 
-def test_member_without_a_saved_profile_is_not_listed(client, participant, make_user):
+def test_member_without_a_saved_profile_is_not_listed(client, participant, make_user, login_as):
     login_as(client, make_user())
     assert "Anna Lindqvist" not in page_text(client.get("/people"))
 
 
-def test_unlisted_member_still_sees_own_profile(client, participant, make_profile):
+def test_unlisted_member_still_sees_own_profile(client, participant, make_profile, login_as):
     make_profile(participant, title="Rektor", in_directory=False)
     login_as(client, participant)
     page = page_text(client.get("/people/anna.lindqvist"))
     assert "Rektor" in page and "Du syns inte i katalogen" in page
 
 
-def test_suspended_member_is_not_listed(client, participant, admin, make_profile):
+def test_suspended_member_is_not_listed(client, participant, admin, make_profile, login_as):
     make_profile(participant)
     login_as(client, admin)
     client.post(f"/admin/users/{participant.id}", data={
@@ -251,7 +246,7 @@ DIRECTORY_CASES = [
 ]
 
 
-def test_directory_search_and_every_filter_alone_and_combined(client, network):
+def test_directory_search_and_every_filter_alone_and_combined(client, network, login_as):
     login_as(client, network["anna"])
     names = {"anna": "Anna Lindqvist", "erik": "Erik Johansson", "maria": "Maria Karlsson", "karin": "Karin Ledare"}
     for query, expected in DIRECTORY_CASES:
@@ -259,7 +254,7 @@ def test_directory_search_and_every_filter_alone_and_combined(client, network):
         assert listed(client, query) == {names[key] for key in expected}, query
 
 
-def test_directory_shows_count_and_useful_empty_state(client, network):
+def test_directory_shows_count_and_useful_empty_state(client, network, login_as):
     login_as(client, network["anna"])
     assert "4 personer" in page_text(client.get("/people"))
     body = page_text(client.get("/people?q=nobody"))
@@ -272,7 +267,7 @@ UNKNOWN_FILTERS = [
 ]
 
 
-def test_unknown_filter_values_are_ignored_with_a_notice(client, network):
+def test_unknown_filter_values_are_ignored_with_a_notice(client, network, login_as):
     login_as(client, network["anna"])
     for query, ignored in UNKNOWN_FILTERS:
         response = client.get("/people" + query)
@@ -284,7 +279,7 @@ def test_unknown_filter_values_are_ignored_with_a_notice(client, network):
     assert "ignorerades: Ansvarsområde." in body and "2 personer" in body
 
 
-def test_filters_and_page_live_in_the_url(make_app, network, make_user, make_profile, organisation):
+def test_filters_and_page_live_in_the_url(make_app, network, make_user, make_profile, organisation, login_as):
     app = make_app(PER_PAGE=2)
     client = app.test_client()
     login_as(client, network["anna"])
@@ -296,7 +291,7 @@ def test_filters_and_page_live_in_the_url(make_app, network, make_user, make_pro
     assert "area=preschool" in body and "page=2" in body and "sort=name" in body
 
 
-def test_page_past_the_end_shows_the_last_page(make_app, network):
+def test_page_past_the_end_shows_the_last_page(make_app, network, login_as):
     client = make_app(PER_PAGE=3).test_client()
     login_as(client, network["anna"])
     body = page_text(client.get("/people?sort=name&page=99"))
@@ -305,7 +300,7 @@ def test_page_past_the_end_shows_the_last_page(make_app, network):
     assert client.get("/people?page=abc").status_code == 200
 
 
-def test_sort_by_name_and_recently_active(client, network):
+def test_sort_by_name_and_recently_active(client, network, login_as):
     login_as(client, network["anna"])
     now = utcnow()
     for key, minutes in (("maria", 1), ("erik", 30), ("karin", 600)):
@@ -318,7 +313,7 @@ def test_sort_by_name_and_recently_active(client, network):
     assert order(page_text(client.get("/people?sort=active"))) == ["Anna Lindqvist", "Maria Karlsson", "Erik Johansson", "Karin Ledare"]
 
 
-def test_activity_is_recorded_at_most_every_15_minutes(client, network, count_queries):
+def test_activity_is_recorded_at_most_every_15_minutes(client, network, count_queries, login_as):
     login_as(client, network["erik"])
     client.get("/people")
     first = db.session.get(Profile, network["erik"].id).last_active_at
@@ -328,14 +323,14 @@ def test_activity_is_recorded_at_most_every_15_minutes(client, network, count_qu
     assert not any(s.lstrip().upper().startswith("UPDATE PROFILE") for s in statements)
 
 
-def test_relevance_puts_better_matches_first(client, network, make_user, make_profile):
+def test_relevance_puts_better_matches_first(client, network, make_user, make_profile, login_as):
     make_profile(make_user(name="Hemtjänst Hemtjänstsson"), title="Hemtjänstchef", keywords=["hemtjänst"], bio="Hemtjänst, hemtjänst.")
     login_as(client, network["anna"])
     body = page_text(client.get("/people?q=hemtj%C3%A4nst"))
     assert body.index("Hemtjänst Hemtjänstsson") < body.index("Erik Johansson")
 
 
-def test_organisation_page_lists_its_listed_members(client, network, make_user):
+def test_organisation_page_lists_its_listed_members(client, network, make_user, login_as):
     make_user(name="Olle Olistad", organisation_=network["provider"])
     login_as(client, network["anna"])
     body = page_text(client.get(f"/people/organisations/{network['provider'].id}"))
@@ -344,7 +339,7 @@ def test_organisation_page_lists_its_listed_members(client, network, make_user):
     assert client.get("/people/organisations/99999").status_code == 404
 
 
-def test_organisations_list_counts_only_listed_members(client, network, make_user, make_org):
+def test_organisations_list_counts_only_listed_members(client, network, make_user, make_org, login_as):
     make_user(name="Olle Olistad", organisation_=network["provider"])
     make_org(name="Knivsta kommun", municipality="Knivsta")
     login_as(client, network["anna"])
@@ -353,7 +348,7 @@ def test_organisations_list_counts_only_listed_members(client, network, make_use
     assert "<td>2</td>" in rows["Vårdkraft Mälardalen AB"] and "<td>0</td>" in rows["Knivsta kommun"]
 
 
-def test_cohort_page_links_names_to_profiles(client, network):
+def test_cohort_page_links_names_to_profiles(client, network, login_as):
     login_as(client, network["anna"])
     body = page_text(client.get(f"/cohorts/{network['cohort'].id}"))
     assert 'href="/people/karin.ledare"' in body
@@ -361,7 +356,7 @@ def test_cohort_page_links_names_to_profiles(client, network):
 
 # Full-text index in step with changes -----------------------------------------------------
 
-def test_search_index_follows_profile_account_and_organisation_changes(client, network, admin):
+def test_search_index_follows_profile_account_and_organisation_changes(client, network, admin, login_as):
     login_as(client, network["erik"])
     assert listed(client, "?q=hemtj") == {"Erik Johansson"}
     client.post("/profile", data={**PROFILE_FORM, "keywords": "logistik", "bio": "", "title": "Chef"})
@@ -381,7 +376,7 @@ def test_search_index_follows_profile_account_and_organisation_changes(client, n
     assert listed(client, "?q=m%C3%A4rsta") == {"Maria Karlsson", "Anna Lindqvist"}
 
 
-def test_reindex_command_rebuilds_the_index(app, runner, client, network):
+def test_reindex_command_rebuilds_the_index(app, runner, client, network, login_as):
     db.session.execute(text("DELETE FROM people_fts"))
     db.session.commit()
     result = runner.invoke(args=["search", "reindex"])
@@ -390,7 +385,7 @@ def test_reindex_command_rebuilds_the_index(app, runner, client, network):
     assert listed(client, "?q=hemtj") == {"Erik Johansson"}
 
 
-def test_search_input_with_query_syntax_is_harmless(client, network):
+def test_search_input_with_query_syntax_is_harmless(client, network, login_as):
     login_as(client, network["anna"])
     for q in ['"', "AND OR NOT", "*", "a:* & !b", "NEAR(", "'; DROP TABLE user; --", "___"]:
         assert client.get("/people", query_string={"q": q}).status_code == 200
@@ -398,7 +393,7 @@ def test_search_input_with_query_syntax_is_harmless(client, network):
 
 # Counterparts ----------------------------------------------------------------------------
 
-def test_counterparts_ranked_by_areas_then_keywords_never_own_organisation(client, participant, make_user, make_org, make_profile, other_org):
+def test_counterparts_ranked_by_areas_then_keywords_never_own_organisation(client, participant, make_user, make_org, make_profile, other_org, login_as):
     third = make_org(name="Täby kommun", municipality="Täby")
     make_profile(participant, areas=[Area.ELDERLY_CARE, Area.HR], keywords=["hemtjänst", "rekrytering"])
     both = make_profile(make_user(name="Bo Båda", organisation_=other_org), areas=[Area.ELDERLY_CARE, Area.HR])
@@ -421,12 +416,12 @@ def test_counterparts_ranked_by_areas_then_keywords_never_own_organisation(clien
     assert "Anna Lindqvist" not in section and "Sam Sammaorg" not in section
 
 
-def test_home_invites_to_add_areas_when_none(client, participant):
+def test_home_invites_to_add_areas_when_none(client, participant, login_as):
     login_as(client, participant)
     assert "Lägg till dina ansvarsområden" in page_text(client.get("/"))
 
 
-def test_home_says_when_no_counterparts_exist_yet(client, participant, make_profile):
+def test_home_says_when_no_counterparts_exist_yet(client, participant, make_profile, login_as):
     make_profile(participant, areas=[Area.WATER_WASTE])
     login_as(client, participant)
     body = page_text(client.get("/"))
@@ -465,7 +460,7 @@ def upload(client, data: bytes, filename: str):
     return client.post("/profile/avatar", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
-def test_avatar_is_reencoded_to_a_small_square_without_metadata(client, participant, make_profile):
+def test_avatar_is_reencoded_to_a_small_square_without_metadata(client, participant, make_profile, login_as):
     make_profile(participant)
     login_as(client, participant)
     for fmt, filename in (("JPEG", "me.jpg"), ("PNG", "me.PNG"), ("WEBP", "me.webp")):
@@ -478,7 +473,7 @@ def test_avatar_is_reencoded_to_a_small_square_without_metadata(client, particip
         assert not image.getexif() and b"SecretCam" not in stored.image
 
 
-def test_avatar_is_served_with_long_cache_and_etag(client, participant, make_profile, make_user):
+def test_avatar_is_served_with_long_cache_and_etag(client, participant, make_profile, make_user, login_as):
     make_profile(participant)
     login_as(client, participant)
     upload(client, image_bytes(), "me.png")
@@ -493,7 +488,7 @@ def test_avatar_is_served_with_long_cache_and_etag(client, participant, make_pro
     assert client.get("/people/anna.lindqvist/avatar.jpg", headers={"If-None-Match": f'"{etag}"'}).status_code == 304
 
 
-def test_avatar_can_be_removed(client, participant, make_profile):
+def test_avatar_can_be_removed(client, participant, make_profile, login_as):
     make_profile(participant)
     login_as(client, participant)
     upload(client, image_bytes(), "me.png")
@@ -521,7 +516,7 @@ BAD_AVATARS = [
 ]
 
 
-def test_bad_avatars_are_refused_with_a_form_error(client, participant, make_profile):
+def test_bad_avatars_are_refused_with_a_form_error(client, participant, make_profile, login_as):
     make_profile(participant)
     login_as(client, participant)
     for data, filename, message in BAD_AVATARS:
@@ -531,7 +526,7 @@ def test_bad_avatars_are_refused_with_a_form_error(client, participant, make_pro
         assert db.session.get(Avatar, participant.id) is None
 
 
-def test_avatar_form_without_file_is_an_error(client, participant):
+def test_avatar_form_without_file_is_an_error(client, participant, login_as):
     login_as(client, participant)
     assert client.post("/profile/avatar", data={}).status_code == 400
 
@@ -567,7 +562,7 @@ PAGES = [
 ]
 
 
-def test_pages_issue_the_same_number_of_queries_at_20_and_2000_profiles(client, participant, make_profile, other_org, cohort, count_queries):
+def test_pages_issue_the_same_number_of_queries_at_20_and_2000_profiles(client, participant, make_profile, other_org, cohort, count_queries, login_as):
     make_profile(participant, areas=[Area.HR], keywords=["ledarskap"])
     organisations = [participant.organisation, other_org]
     login_as(client, participant)

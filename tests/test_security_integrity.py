@@ -3,6 +3,7 @@
 The concurrency tests run real threads, each with its own app context and so its own
 database connection, on SQLite and on PostgreSQL alike.
 """
+import functools
 import io
 import struct
 import threading
@@ -27,21 +28,18 @@ from network.journal.models import JournalEntry
 from network.people.models import Avatar
 
 
-def login_as(client, identity: str) -> None:
-    """Log in as the member whose ``User.get_id()`` is ``identity`` (a string: safe to pass to threads)."""
-    with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = identity, True
-
-
 # Avatars --------------------------------------------------------------------------------------
 
+@functools.cache  # the 40 MP bomb takes seconds to build: build each once per run
 def png_bomb(width: int, height: int) -> bytes:
     """A real, fully decodable PNG of ``width`` x ``height`` black pixels: tiny on disk, huge in memory."""
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     compressor = zlib.compressobj(9)
     row = b"\0" * (1 + 3 * width)
-    body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    rows_at_once = max(1, 1_000_000 // len(row))  # a megabyte per call, not one call per row
+    parts = [compressor.compress(row * min(rows_at_once, height - done)) for done in range(0, height, rows_at_once)]
+    body = b"".join(parts) + compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
 
@@ -54,7 +52,7 @@ def upload(client, data: bytes, filename: str):
 
 
 @pytest.mark.parametrize("width,height", [(1, 40_000_000), (1, 16_000_001), (4001, 4000), (8001, 10)])
-def test_avatar_over_16_megapixels_or_8000_pixels_a_side_is_refused_before_decoding(client, participant, width, height):
+def test_avatar_over_16_megapixels_or_8000_pixels_a_side_is_refused_before_decoding(client, participant, width, height, login_as):
     bomb = png_bomb(width, height)
     assert len(bomb) < 200_000  # what an attacker uploads
     login_as(client, participant.get_id())
@@ -66,7 +64,7 @@ def test_avatar_over_16_megapixels_or_8000_pixels_a_side_is_refused_before_decod
     assert db.session.get(Avatar, participant.id) is None
 
 
-def test_the_refusal_is_in_the_members_language(client, participant):
+def test_the_refusal_is_in_the_members_language(client, participant, login_as):
     participant.language = "en"
     db.session.commit()
     login_as(client, participant.get_id())
@@ -75,14 +73,14 @@ def test_the_refusal_is_in_the_members_language(client, participant):
     assert "The picture has too many pixels: at most 16 megapixels and 8000 pixels per side." in page_text(response)
 
 
-def test_a_16_megapixel_picture_is_still_accepted(client, participant):
+def test_a_16_megapixel_picture_is_still_accepted(client, participant, login_as):
     login_as(client, participant.get_id())
     assert upload(client, png_bomb(4000, 4000), "me.png").status_code == 302
     stored = Image.open(io.BytesIO(db.session.get(Avatar, participant.id).image))
     assert stored.size == (256, 256)
 
 
-def test_a_large_jpeg_is_decoded_at_reduced_scale(client, participant, monkeypatch):
+def test_a_large_jpeg_is_decoded_at_reduced_scale(client, participant, monkeypatch, login_as):
     photo = io.BytesIO()
     Image.new("RGB", (4000, 3000), (200, 30, 30)).save(photo, "JPEG")
     decoded_sizes = []
@@ -128,7 +126,8 @@ def discussion(app, participant, course_leader):
     return theme, thread
 
 
-def test_eight_identical_replies_at_once_store_one(app, participant, discussion):
+@pytest.mark.committing
+def test_eight_identical_replies_at_once_store_one(app, participant, discussion, login_as):
     _, thread = discussion
     identity, thread_id = participant.get_id(), thread.id
 
@@ -146,7 +145,8 @@ def test_eight_identical_replies_at_once_store_one(app, participant, discussion)
     assert len(told) == 7
 
 
-def test_identical_new_threads_at_once_open_one(app, participant, discussion):
+@pytest.mark.committing
+def test_identical_new_threads_at_once_open_one(app, participant, discussion, login_as):
     theme, _ = discussion
     identity, slug = participant.get_id(), theme.slug
 
@@ -160,6 +160,7 @@ def test_identical_new_threads_at_once_open_one(app, participant, discussion):
     assert db.session.scalar(select(func.count(Thread.id)).where(Thread.title == "Dubbel")) == 1
 
 
+@pytest.mark.committing
 def test_one_invitation_accepted_twice_at_once_makes_one_account(app, admin, organisation, monkeypatch):
     _, token = accounts.create_invitation(inviter=admin, email="ny@example.org", role=Role.PARTICIPANT,
                                           organisation=organisation, cohort=None)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from conftest import PASSWORD
+from conftest import PASSWORD, log_in
 from helpers import link_in, outbox, page_text
 from network import config as default_config
 from network import create_app
@@ -71,13 +71,6 @@ def people(app, organisation, cohort):
     return created
 
 
-def login_as(client, user, headers=None):
-    """Log in for requests with these headers (the session cookie belongs to the host they name)."""
-    with client.session_transaction(headers=headers) as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
 def links(message) -> list[str]:
     """Every absolute URL in the message, headers and body."""
     found = URL.findall(message.get_content())
@@ -108,7 +101,7 @@ def reset_password(client, user, headers=None):
 
 
 def invite(client, admin, organisation, headers=None, email="ny.person@example.org"):
-    login_as(client, admin, headers)
+    log_in(client, admin, headers)
     cohort_id = db.session.scalar(select(func.min(Cohort.id)))
     return client.post("/admin/invitations", headers=headers, data={
         "email": email, "role": "participant", "organisation_id": organisation.id, "cohort_id": cohort_id,
@@ -120,7 +113,7 @@ def reply_with_immediate_notice(client, people, thread, headers=None, body="Vi p
     """The author replies to the member's thread; the member wants every notice at once."""
     notifications.set_email_frequency(people["member"], EmailFrequency.IMMEDIATE)
     db.session.commit()
-    login_as(client, people["author"], headers)
+    log_in(client, people["author"], headers)
     return client.post(f"/threads/{thread.id}", data={"body": body}, headers=headers)
 
 
@@ -129,7 +122,7 @@ def flag_with_immediate_notice(client, people, thread, headers=None):
     notifications.set_email_frequency(people["leader"], EmailFrequency.IMMEDIATE)
     db.session.commit()
     reply = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.author_id == people["author"].id))
-    login_as(client, people["member"], headers)
+    log_in(client, people["member"], headers)
     return client.post(f"/posts/{reply.id}/flag", data={"reason": "personal_data"}, headers=headers)
 
 
@@ -175,7 +168,7 @@ def test_invitation_link_is_on_base_url_whatever_host_the_request_names(
 
 @pytest.mark.parametrize("forgery", FORGERIES)
 def test_forum_notice_digest_and_moderation_mails_link_only_to_base_url(
-        client, runner, people, theme, no_host_check, forgery):
+        client, runner, people, theme, no_host_check, forgery, login_as):
     thread = member_thread(people, theme)
     assert reply_with_immediate_notice(client, people, thread, FORGERIES[forgery]).status_code == 302
     assert flag_with_immediate_notice(client, people, thread, FORGERIES[forgery]).status_code == 302

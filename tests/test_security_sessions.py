@@ -285,6 +285,7 @@ def other_worker(app, storage: str, prefix: str, email: str, attempts: int) -> l
     return [int(status) for status in result.stdout.split()]
 
 
+@pytest.mark.committing
 @pytest.mark.parametrize("storage,shared", [(REDIS_URL, True), ("memory://", False)])
 def test_limits_hold_across_two_workers_sharing_redis(make_app, participant, redis_prefix, monkeypatch,
                                                      storage, shared):

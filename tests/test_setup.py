@@ -23,6 +23,7 @@ def test_migrations_yield_exactly_the_models_schema(app):
     assert differences == []
 
 
+@pytest.mark.committing
 def test_migrations_downgrade_to_nothing_and_back(app):
     downgrade(revision="base")
     with db.engine.connect() as connection:

@@ -10,14 +10,6 @@ from network.forum import services
 from network.forum.models import Post, Theme, Thread
 from network.timeutil import utcnow
 
-# Used only when the migration's themes are missing (a database emptied by hand or by tests).
-FALLBACK_THEMES = [
-    ("ungt-ledarskap", "Ungt ledarskap", "Young leadership"),
-    ("destruktivt-ledarskap", "Destruktivt ledarskap", "Destructive leadership"),
-    ("mangkulturellt-ledarskap", "Mångkulturellt ledarskap", "Multicultural leadership"),
-    ("innovationskraft", "Innovationskraft", "Innovative power"),
-]
-
 # slug, title, opening post, replies; "{cohort}" threads are for the current cohort only.
 DISCUSSIONS = [
     ("ungt-ledarskap", "Att bli chef över sina före detta kollegor",
@@ -50,23 +42,16 @@ DISCUSSIONS = [
 ]
 
 
-def ensure_themes() -> dict[str, Theme]:
-    """The programme's themes by slug, creating the main four when the database has none."""
-    existing = {t.slug: t for t in db.session.scalars(select(Theme))}
-    for position, (slug, name_sv, name_en) in enumerate(FALLBACK_THEMES, start=1):
-        if slug not in existing:
-            existing[slug] = Theme(slug=slug, name_sv=name_sv, name_en=name_en, description_sv="",
-                                   description_en="", position=position)
-            db.session.add(existing[slug])
-    db.session.flush()
-    return existing
+def themes_by_slug() -> dict[str, Theme]:
+    """The programme's themes by slug (migration 0003 seeds them)."""
+    return {theme.slug: theme for theme in db.session.scalars(select(Theme))}
 
 
 def seed(rng: random.Random, data) -> None:
     """Add demo discussions (once: seed-demo runs feature seeders only on an unseeded database)."""
     if db.session.scalar(select(Post.id).limit(1)) is not None:
         return
-    themes = ensure_themes()
+    themes = themes_by_slug()
     current = data.cohorts[-1]
     members = [m.user for m in current.memberships if m.user.role == Role.PARTICIPANT]
     alumni = [m.user for m in data.cohorts[0].memberships if m.user.role == Role.PARTICIPANT][:40]

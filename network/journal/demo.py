@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from network.auth.models import Role
 from network.extensions import db
-from network.forum.demo import ensure_themes
+from network.forum.demo import themes_by_slug
 from network.journal import services
 from network.text import render_markdown
 from network.journal.models import JournalEntry, JournalPrompt, ProgrammeAim, PromptTiming
@@ -34,7 +34,7 @@ def seed(rng, data) -> None:
     """A few entries (some linked to discussion themes) for the first participants of each cohort, the course
     leader's prompts."""
     leader = next(u for u in data.users if u.role == Role.COURSE_LEADER)
-    themes = ensure_themes()
+    themes = themes_by_slug()
     for cohort in data.cohorts:
         first_event = cohort.events[0]
         trip = next(e for e in cohort.events if e.kind.value == "study_trip")

@@ -212,6 +212,7 @@ def run_app(migrated_database, tmp_path_factory):
     db.session.session_factory.class_ = RollbackSession
     db.session.session_factory.configure(join_transaction_mode="create_savepoint")
     with application.app_context():
+        journal_keys.keyring()  # the run's journal key, created by the journal's first use
         heard_by_listeners(db.engine)
         engine = db.engine
     application.extensions["test_limiter_state"] = dict(vars(limiter))

@@ -111,15 +111,18 @@ def test_mail_is_a_row_of_the_transaction_that_wrote_it_and_a_rollback_leaves_no
     assert b"To: someone@example.org" in message.message
 
 
-def test_a_request_that_fails_after_writing_mail_leaves_no_mail(app, client):
-    @app.post("/test-fails-after-mail")
+def test_a_request_that_fails_after_writing_mail_leaves_no_mail(make_app):
+    application = make_app()  # a route of its own: the run's app has served requests already
+
+    @application.post("/test-fails-after-mail")
     def fails_after_mail():
         send_mail("someone@example.org", "Hej", "Text")
         db.session.flush()
         raise RuntimeError("the change failed")
 
-    assert client.post("/test-fails-after-mail").status_code == 500
-    assert rows() == [] and outbox(app) == []
+    with application.app_context():
+        assert application.test_client().post("/test-fails-after-mail").status_code == 500
+        assert rows() == [] and outbox(application) == []
 
 
 # A request never waits for SMTP -------------------------------------------------------------------

@@ -231,6 +231,7 @@ def test_only_unsubscribe_is_exempt_from_csrf_and_only_with_a_genuine_token_and_
 
 # The migration -------------------------------------------------------------------------------------
 
+@pytest.mark.committing
 def test_the_migration_moves_moderation_notices_into_notifications_and_back(app, people, discussion):
     """Notices stored before 0010 keep their kind, words and times; downgrading restores them."""
     leader, author, post = people["leader"].id, people["author"].id, discussion.id

@@ -242,6 +242,7 @@ def test_mail_work_keeps_delivering_until_stopped(production, smtp):
     assert [m["Subject"] for m in smtp.sent] == ["Hej"]
 
 
+@pytest.mark.committing  # two sessions on two connections, as two workers have
 def test_a_second_worker_skips_the_message_the_first_one_holds(app):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("row locks are PostgreSQL's; on SQLite one worker runs")

@@ -2,6 +2,7 @@
 import email
 import email.policy
 import re
+import smtplib
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -35,3 +36,41 @@ def link_in(message, path_prefix: str) -> str:
 def page_text(response) -> str:
     """The response body as text."""
     return response.get_data(as_text=True)
+
+
+class FakeSMTP:
+    """An SMTP server in memory: records what it accepts; ``down`` refuses connections, ``refuse``
+    rejects every recipient with that reply code, ``refused`` names addresses rejected with 550."""
+
+    sent: list = []
+    connections = 0
+    down = False
+    refuse: int | None = None
+    refused: set = set()
+
+    def __init__(self, host, port, timeout=None):
+        type(self).connections += 1
+        if self.down:
+            raise smtplib.SMTPConnectError(421, b"Service not available")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        pass
+
+    def send_message(self, message):
+        if self.refuse or message["To"] in self.refused:
+            raise smtplib.SMTPRecipientsRefused({message["To"]: (self.refuse or 550, b"No such user")})
+        self.sent.append(message)
+
+
+def fake_smtp(monkeypatch) -> type[FakeSMTP]:
+    """Put FakeSMTP in place of smtplib.SMTP for this test, up and accepting everyone."""
+    for name, value in {"sent": [], "connections": 0, "down": False, "refuse": None, "refused": set()}.items():
+        monkeypatch.setattr(FakeSMTP, name, value)
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    return FakeSMTP

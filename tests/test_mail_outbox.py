@@ -2,7 +2,6 @@
 apart from the request by `flask mail send` / `flask mail work` with retries and backoff, failed
 messages shown to admins, and one-click unsubscribe headers that mail clients can read."""
 import re
-import smtplib
 import socket
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from conftest import PASSWORD
-from helpers import link_in, outbox, page_text
+from helpers import fake_smtp, link_in, outbox, page_text
 from network.auth.models import Role
 from network.extensions import db
 from network.forum import services as forum
@@ -39,44 +38,10 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-class FakeSMTP:
-    """An SMTP server in memory: records what it accepts; ``down`` refuses connections, ``refuse``
-    rejects recipients with the given reply code."""
-
-    sent: list = []
-    connections = 0
-    down = False
-    refuse: int | None = None
-
-    def __init__(self, host, port, timeout=None):
-        type(self).connections += 1
-        if self.down:
-            raise smtplib.SMTPConnectError(421, b"Service not available")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        pass
-
-    def send_message(self, message):
-        if self.refuse:
-            raise smtplib.SMTPRecipientsRefused({message["To"]: (self.refuse, b"No such user")})
-        self.sent.append(message)
-
-
 @pytest.fixture
 def smtp(monkeypatch):
     """The app talks to FakeSMTP; it starts up and accepting."""
-    monkeypatch.setattr(FakeSMTP, "sent", [])
-    monkeypatch.setattr(FakeSMTP, "connections", 0)
-    monkeypatch.setattr(FakeSMTP, "down", False)
-    monkeypatch.setattr(FakeSMTP, "refuse", None)
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
-    return FakeSMTP
+    return fake_smtp(monkeypatch)
 
 
 @pytest.fixture

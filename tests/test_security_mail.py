@@ -2,7 +2,6 @@
 fails never fails a request or a digest run, and logs without bound values or addresses."""
 import logging
 import re
-import smtplib
 from datetime import date
 
 import pytest
@@ -10,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from conftest import PASSWORD, log_in
-from helpers import link_in, outbox, page_text
+from helpers import fake_smtp, link_in, outbox, page_text
 from network import config as default_config
 from network import create_app
 from network.auth import services as accounts
@@ -253,17 +252,10 @@ def test_every_control_character_in_a_header_value_becomes_one_space(app):
 
 # Mail that fails never fails the request --------------------------------------------------------------
 
-class RefusingSMTP:
-    """An SMTP server that is down."""
-
-    def __init__(self, *args, **kwargs):
-        raise smtplib.SMTPConnectError(421, b"Service not available")
-
-
 @pytest.fixture
 def smtp_down(app, monkeypatch):
     app.config["MAIL_SERVER"] = "smtp.example.org"
-    monkeypatch.setattr(smtplib, "SMTP", RefusingSMTP)
+    fake_smtp(monkeypatch).down = True
 
 
 def test_with_the_smtp_server_down_requests_answer_as_usual_and_keep_what_they_saved(
@@ -328,31 +320,12 @@ def test_a_recipient_whose_mail_cannot_be_composed_is_skipped_and_the_others_get
 def test_a_recipient_the_smtp_server_refuses_does_not_stop_the_others(
         app, runner, three_waiting_for_a_digest, monkeypatch, caplog):
     member, leader, admin = three_waiting_for_a_digest
-    delivered = []
-
-    class PickySMTP:
-        def __init__(self, *args, **kwargs):
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def starttls(self):
-            pass
-
-        def send_message(self, message):
-            if message["To"] == leader.email:
-                raise smtplib.SMTPRecipientsRefused({leader.email: (550, b"No such user")})
-            delivered.append(message["To"])
-
+    smtp = fake_smtp(monkeypatch)
+    smtp.refused = {leader.email}
     app.config["MAIL_SERVER"] = "smtp.example.org"
-    monkeypatch.setattr(smtplib, "SMTP", PickySMTP)
     result = runner.invoke(args=["notify", "send-digests"])
     assert result.exit_code == 0
-    assert sorted(delivered) == [admin.email, member.email]
+    assert sorted(m["To"] for m in smtp.sent) == [admin.email, member.email]
     assert "could not be delivered (SMTPRecipientsRefused)" in caplog.text
     assert "@" not in caplog.text
 

@@ -26,6 +26,7 @@ import pytest
 from flask import g
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, insert, make_url, select, text
 
 from network import create_app, normalise_database_url
@@ -197,8 +198,27 @@ def fresh_request_state() -> None:
     db.session.expire_all()
 
 
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once per test process, not once per app (``make_app`` builds dozens)."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 def prepare(application) -> None:
     application.before_request_funcs.setdefault(None, []).insert(0, fresh_request_state)
+    # Every app of the run has the same Jinja settings; the cache checks each template's source.
+    application.jinja_env.bytecode_cache = COMPILED_TEMPLATES
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,9 @@ moderation changes it through ``services.set_post_status`` and hooks in through
 ``forum.signals``, so nothing here knows about moderation's own tables.
 """
 from dataclasses import dataclass
+from functools import cache
 
+from flask import g, has_request_context
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import aliased
 
@@ -30,6 +32,20 @@ class Visibility:
 
 def visibility(viewer: User) -> Visibility:
     """The one rule for what ``viewer`` may see in the forum; every forum query uses it."""
+    if not has_request_context():
+        return build_visibility(viewer)
+    # A page asks several times (lists, counts, the notification badge): build the rule once per
+    # request and viewer. The key holds everything the rule reads from the viewer in Python, so a
+    # role or led cohort changed during the request still gets a fresh rule.
+    key = (viewer.id, is_admin(viewer), is_course_leader(viewer), led_cohort_ids(viewer))
+    built = g.setdefault("forum_visibility", {})
+    if key not in built:
+        built[key] = build_visibility(viewer)
+    return built[key]
+
+
+def build_visibility(viewer: User) -> Visibility:
+    """``visibility`` built afresh."""
     threads = and_(or_(Thread.cohort_id.is_(None), viewer_cohorts(viewer, Thread.cohort_id)), shown_threads(viewer))
     # Authors and moderators read held posts; others see hidden ones as placeholders.
     held = Post.status.in_(HELD_STATUSES)
@@ -67,6 +83,19 @@ def moderated_posts(viewer: User) -> ColumnElement:
 
 def awaiting_approval(thread=Thread) -> ColumnElement:
     """Threads whose opening post awaits approval (hidden from most members and from the counts)."""
+    if thread is Thread:
+        return awaiting_approval_of_threads()
+    return build_awaiting_approval(thread)
+
+
+@cache
+def awaiting_approval_of_threads() -> ColumnElement:
+    """``awaiting_approval`` on ``Thread`` itself: the same for every viewer, so built once
+    (statements are immutable; building this one costs more than running it)."""
+    return build_awaiting_approval(Thread)
+
+
+def build_awaiting_approval(thread) -> ColumnElement:
     opening = aliased(Post)
     return select(opening.id).where(
         opening.thread_id == thread.id, opening.opening, opening.status == PostStatus.PENDING

@@ -28,7 +28,6 @@ from flask import g
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session
 from jinja2 import BytecodeCache
-from werkzeug.routing import Rule
 from sqlalchemy import create_engine, event, insert, make_url, select, text
 
 from network import create_app, normalise_database_url
@@ -218,27 +217,6 @@ class CompiledTemplates(BytecodeCache):
 
 
 COMPILED_TEMPLATES = CompiledTemplates()
-
-# Werkzeug writes and compiles Python code for every route's URL builder whenever an app is built
-# (most of create_app's time); the run builds dozens of apps with the same routes, so each builder
-# is compiled once. A builder's code depends only on the route's parsed parts, its defaults' names
-# and append_unknown (it reaches its rule through its first argument); routes with a default for
-# a variable of the path fold that value into the code and are compiled as usual.
-_compile_builder = Rule._compile_builder
-URL_BUILDERS: dict[tuple, object] = {}
-
-
-def compile_builder_once(rule, append_unknown=True):
-    defaults = rule.defaults or {}
-    if any(is_dynamic and data in defaults for is_dynamic, data in rule._trace):
-        return _compile_builder(rule, append_unknown)
-    key = (tuple(rule._trace), tuple(defaults), append_unknown)
-    if key not in URL_BUILDERS:
-        URL_BUILDERS[key] = _compile_builder(rule, append_unknown)
-    return URL_BUILDERS[key]
-
-
-Rule._compile_builder = compile_builder_once
 
 
 def prepare(application) -> None:

@@ -16,7 +16,10 @@ def notification_badge():
         if not permissions.is_member(current_user):
             return 0
         if "unread_notifications" not in g:
-            g.unread_notifications = services.unread_count(current_user, readable(current_user))
+            # Most pages are seen with nothing unread: then the visibility rule is not needed at all.
+            g.unread_notifications = (
+                services.unread_count(current_user, readable(current_user)) if services.has_unread(current_user) else 0
+            )
         return g.unread_notifications
 
     return {"unread_notifications": unread_notifications}

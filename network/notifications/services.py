@@ -69,6 +69,13 @@ def notifications_stmt(viewer: User, readable: ColumnElement) -> Select:
     )
 
 
+def has_unread(viewer: User) -> bool:
+    """Whether the viewer has any unread notification at all (one indexed lookup, no visibility rule)."""
+    return db.session.scalar(
+        select(Notification.id).where(Notification.user_id == viewer.id, Notification.read_at.is_(None)).limit(1)
+    ) is not None
+
+
 def unread_count(viewer: User, readable: ColumnElement) -> int:
     """How many unread notifications of any kind the viewer has (one query): the one badge."""
     return db.session.scalar(

@@ -13,7 +13,8 @@ in its migrated state afterwards.
 ``app`` is the run's app; ``make_app(**overrides)`` builds another app with other config, on the
 same connection (and so the same transaction). Config, the rate limiter's counters, the journal
 key and the mail outbox folder (``tmp_path``) are per test. ``login_as(client, user)`` logs a
-client in; ``participant``, ``course_leader`` and ``admin`` are the cast.
+client in; ``cast(...)`` gives the network's people (``participant``, ``course_leader`` and
+``admin`` are three of them).
 """
 import gc
 import os
@@ -444,21 +445,79 @@ def make_user(app, organisation):
     return make
 
 
-# The cast: one member of each role, in the cohort where the role needs one.
+# The cast: the network's people, one table, each member created only when a test asks for them.
+
+CAST = {
+    # member: (role, cohort: "cohort" (the test's), "other_cohort" (another one) or None, email, name)
+    "participant": (Role.PARTICIPANT, "cohort", "participant@example.org", "Anna Lindqvist"),
+    "author": (Role.PARTICIPANT, "cohort", "author@example.org", "Erik Skribent"),
+    "course_leader": (Role.COURSE_LEADER, "cohort", "leader@example.org", "Karin Ledare"),
+    "outsider": (Role.PARTICIPANT, "other_cohort", "outsider@example.org", "Olle Utanför"),
+    "other_leader": (Role.COURSE_LEADER, "other_cohort", "other-leader@example.org", "Jonas Coach"),
+    "admin": (Role.ADMIN, None, "admin@example.org", "Birgitta Admin"),
+}
+
+
+class Cast:
+    """``cast("admin", member="participant", names={"member": "Pia"}, emails=...)``: the members asked
+    for, by their cast name or renamed to the test's own key, created in one transaction.
+
+    A member is created at most once per test (later asks return the same ``User``); names and
+    emails, keyed like the result, differ from the table's only for the first ask. Only the members
+    asked for exist, so tests that count users, mails or directory rows keep their numbers.
+    """
+
+    def __init__(self, request, organisation):
+        self._request = request
+        self._organisation = organisation
+        self._cohorts: dict[str, Cohort] = {}
+        self.members: dict[str, User] = {}
+
+    def cohort(self, which: str) -> Cohort:
+        """The test's cohort, or the other cohort ("Växthuset 2025"), made when first needed."""
+        if which not in self._cohorts:
+            if which == "cohort":
+                self._cohorts[which] = self._request.getfixturevalue("cohort")
+            else:
+                self._cohorts[which] = self._request.getfixturevalue("make_cohort")(
+                    name="Växthuset 2025", starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 1))
+        return self._cohorts[which]
+
+    def __call__(self, *members: str, names=None, emails=None, **renamed: str) -> dict[str, User]:
+        chosen = {**{member: member for member in members}, **renamed}
+        names, emails = names or {}, emails or {}
+        made = False
+        for key, member in chosen.items():
+            if member not in self.members:
+                role, in_cohort, email, name = CAST[member]
+                self.members[member] = accounts.create_user(
+                    email=emails.get(key, email), name=names.get(key, name), password=PASSWORD, role=role,
+                    organisation=self._organisation, cohort=self.cohort(in_cohort) if in_cohort else None,
+                )
+                made = True
+        if made:
+            db.session.commit()
+        return {key: self.members[member] for key, member in chosen.items()}
+
 
 @pytest.fixture
-def participant(make_user, cohort) -> User:
-    return make_user(Role.PARTICIPANT, cohort=cohort, email="participant@example.org", name="Anna Lindqvist")
+def cast(request, app, organisation) -> Cast:
+    return Cast(request, organisation)
 
 
 @pytest.fixture
-def course_leader(make_user, cohort) -> User:
-    return make_user(Role.COURSE_LEADER, cohort=cohort, email="leader@example.org", name="Karin Ledare")
+def participant(cast) -> User:
+    return cast("participant")["participant"]
 
 
 @pytest.fixture
-def admin(make_user) -> User:
-    return make_user(Role.ADMIN, email="admin@example.org", name="Birgitta Admin")
+def course_leader(cast) -> User:
+    return cast("course_leader")["course_leader"]
+
+
+@pytest.fixture
+def admin(cast) -> User:
+    return cast("admin")["admin"]
 
 
 # Measuring ------------------------------------------------------------------------

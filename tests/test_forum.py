@@ -6,10 +6,7 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, func, insert, select
 
-from conftest import PASSWORD
 from helpers import outbox, page_text
-from network.auth import services as accounts
-from network.auth.models import Role
 from network.extensions import db
 from network.forum import services
 from network.notifications import digests
@@ -33,24 +30,10 @@ def theme(app):
 
 
 @pytest.fixture
-def people(app, organisation, make_cohort, cohort):
-    """Members in and around a cohort, created in one transaction (the suite must stay fast)."""
-    other = make_cohort(name="Växthuset 2025", starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 1))
-    specs = {
-        "member": (Role.PARTICIPANT, cohort, "Anna Lindqvist"),
-        "author": (Role.PARTICIPANT, cohort, "Erik Skribent"),
-        "cohort_leader": (Role.COURSE_LEADER, cohort, "Karin Ledare"),
-        "outsider": (Role.PARTICIPANT, other, "Olle Utanför"),
-        "other_leader": (Role.COURSE_LEADER, other, "Jonas Coach"),
-        "admin": (Role.ADMIN, None, "Birgitta Admin"),
-    }
-    created = {
-        key: accounts.create_user(email=f"{key}@example.org", name=name, password=PASSWORD, role=role,
-                                  organisation=organisation, cohort=in_cohort)
-        for key, (role, in_cohort, name) in specs.items()
-    }
-    db.session.commit()
-    return created
+def people(cast):
+    """Members in and around a cohort, from the cast."""
+    return cast(member="participant", author="author", cohort_leader="course_leader", outsider="outsider",
+                other_leader="other_leader", admin="admin")
 
 
 def new_thread(author, theme, title="Att leda före detta kollegor", body="Hur gör ni?", cohort=None):

@@ -1,16 +1,13 @@
 """The forum at the network's size: search work bounded by the page, stored counts, the time budget."""
 import json
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import event, func, insert, select, text
 
-from conftest import PASSWORD
 from helpers import page_text
-from network.auth import services as accounts
-from network.auth.models import Role
 from network.extensions import db
 from network.forum import search, services
 from network.forum.models import Post, PostStatus, Theme, ThemeCohortTally, Thread
@@ -39,15 +36,8 @@ def themes(app):
 
 
 @pytest.fixture
-def people(app, organisation, make_cohort, cohort):
-    other = make_cohort(name="Växthuset 2025", starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 1))
-    specs = {"member": (Role.PARTICIPANT, cohort), "author": (Role.PARTICIPANT, cohort),
-             "outsider": (Role.PARTICIPANT, other), "admin": (Role.ADMIN, None)}
-    created = {key: accounts.create_user(email=f"{key}@example.org", name=key.title(), password=PASSWORD, role=role,
-                                         organisation=organisation, cohort=in_cohort)
-               for key, (role, in_cohort) in specs.items()}
-    db.session.commit()
-    return created
+def people(cast):
+    return cast(member="participant", author="author", outsider="outsider", admin="admin")
 
 
 def seed_posts(theme, author, count, word="ledarskap", cohort=None, per_thread=10):

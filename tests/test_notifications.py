@@ -8,10 +8,7 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
 
-from conftest import PASSWORD
 from helpers import link_in, outbox, page_text
-from network.auth import services as accounts
-from network.auth.models import Role
 from network.extensions import db
 from network.forum import services as forum
 from network.forum.models import Theme
@@ -32,17 +29,9 @@ def theme(app):
 
 
 @pytest.fixture
-def people(app, organisation, cohort):
+def people(cast):
     """A course leader who moderates, two participants of her cohort, and an admin."""
-    specs = {"leader": (Role.COURSE_LEADER, "Karin Ledare"), "author": (Role.PARTICIPANT, "Erik Skribent"),
-             "member": (Role.PARTICIPANT, "Anna Lindqvist"), "admin": (Role.ADMIN, "Birgitta Admin")}
-    created = {
-        key: accounts.create_user(email=f"{key}@example.org", name=name, password=PASSWORD, role=role,
-                                  organisation=organisation, cohort=None if role == Role.ADMIN else cohort)
-        for key, (role, name) in specs.items()
-    }
-    db.session.commit()
-    return created
+    return cast(leader="course_leader", author="author", member="participant", admin="admin")
 
 
 @pytest.fixture

@@ -65,14 +65,9 @@ def themes(app):
 
 
 @pytest.fixture
-def people(make_user, cohort, participant, course_leader, admin):
-    return {
-        "author": participant,
-        "other_participant": make_user(Role.PARTICIPANT, cohort=cohort, name="Erik Johansson"),
-        "course_leader": course_leader,
-        "admin": admin,
-        "anonymous": None,
-    }
+def people(cast):
+    return {**cast(author="participant", other_participant="author", course_leader="course_leader", admin="admin"),
+            "anonymous": None}
 
 
 # Writing -----------------------------------------------------------------------------

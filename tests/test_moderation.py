@@ -1,7 +1,6 @@
 """Moderation: flags, the queue's actions by role and scope, hidden and pending posts, suspension, the log."""
 import csv
 import io
-from datetime import date
 
 import pytest
 from sqlalchemy import delete, func, select, update
@@ -20,15 +19,9 @@ from network.notifications.models import EmailFrequency, Notification, Notificat
 
 
 @pytest.fixture
-def world(make_user, make_cohort, cohort):
-    other_cohort = make_cohort(name="Växthuset 2025", starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 1))
-    people = {
-        "participant": make_user(Role.PARTICIPANT, cohort=cohort, name="Pia Deltagare"),
-        "own_leader": make_user(Role.COURSE_LEADER, cohort=cohort, name="Olle Kursledare"),
-        "other_leader": make_user(Role.COURSE_LEADER, cohort=other_cohort, name="Greta Kursledare"),
-        "admin": make_user(Role.ADMIN, name="Astrid Admin"),
-        "author": make_user(Role.PARTICIPANT, cohort=cohort, name="Bo Författare"),
-    }
+def world(cast, cohort):
+    people = cast(participant="participant", own_leader="course_leader", other_leader="other_leader", admin="admin",
+                  author="author")
     theme = forum.save_theme(None, name_sv="Ungt ledarskap", name_en="Young leadership", description_sv="",
                              description_en="")
     other_theme = forum.save_theme(None, name_sv="Innovationskraft", name_en="Innovative power",

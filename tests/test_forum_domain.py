@@ -94,12 +94,8 @@ def test_cohorts_a_user_leads_come_from_one_function(make_user, make_cohort, coh
 # Signals ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def world(make_user, cohort):
-    people = {
-        "author": make_user(Role.PARTICIPANT, cohort=cohort, name="Bo Författare"),
-        "reader": make_user(Role.PARTICIPANT, cohort=cohort, name="Pia Läsare"),
-        "leader": make_user(Role.COURSE_LEADER, cohort=cohort, name="Olle Kursledare"),
-    }
+def world(cast):
+    people = cast(author="author", reader="participant", leader="course_leader")
     theme = forum.save_theme(None, name_sv="Ungt ledarskap", name_en="Young leadership", description_sv="",
                              description_en="")
     thread = forum.create_thread(people["author"], theme, "Bemanning i sommar", "Hur löser ni semestrarna?")

@@ -34,7 +34,7 @@ from network.forum.models import Post, Theme, Thread
 from network.journal import services as journal
 from network.moderation import services as moderation
 from network.moderation.models import FlagReason
-from network.programme.models import EventKind, Organisation, ProgrammeEvent
+from network.programme.models import CohortMembership, EventKind, MembershipRole, Organisation, ProgrammeEvent
 from network.setup import FEATURES
 from network.timeutil import local_today, utcnow
 
@@ -60,11 +60,11 @@ NOT_FUZZED = {"csrf_token", "submit"}
 # The world every role's pages are crawled in -----------------------------------------------------
 
 @pytest.fixture
-def world(app, make_user, cohort, organisation):
+def world(app, cast, cohort, organisation):
     """One of each object a route can name, and the URL values that reach them."""
-    participant = make_user(Role.PARTICIPANT, cohort=cohort, email="deltagare@example.org", name="Anna Deltagare")
-    leader = make_user(Role.COURSE_LEADER, cohort=cohort, email="ledare@example.org", name="Karin Ledare")
-    admin = make_user(Role.ADMIN, cohort=cohort, email="admin@example.org", name="Birgitta Admin")
+    people = cast(participant="participant", leader="course_leader", admin="admin")
+    participant, leader, admin = people["participant"], people["leader"], people["admin"]
+    db.session.add(CohortMembership(user=admin, cohort=cohort, role=MembershipRole.PARTICIPANT))  # every route reachable
     theme = Theme(slug="test-fuzz", name_sv="Fuzztema", name_en="Fuzz theme", position=1)
     other_theme = Theme(slug="test-fuzz-annat", name_sv="Annat tema", name_en="Other theme", position=2)  # to move to
     event = ProgrammeEvent(cohort=cohort, kind=EventKind.CONFERENCE, title="Konferens", place="Täby",

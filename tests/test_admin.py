@@ -15,7 +15,7 @@ CSRF_TOKEN = re.compile(r'name="csrf_token" value="[^"]*"')
 
 @pytest.fixture
 def people(cast):
-    return cast("participant", "other_leader", "admin", own_leader="course_leader")
+    return cast(participant="participant", own_leader="course_leader", other_leader="other_leader", admin="admin")
 
 
 @pytest.mark.parametrize("who,expected", [

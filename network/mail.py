@@ -32,10 +32,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
-from sqlalchemy import Enum, Index, LargeBinary, String, delete, event, func, select
+from sqlalchemy import Index, LargeBinary, String, delete, event, func, select
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, defer, mapped_column
 
-from network.extensions import db
+from network.extensions import db, enum_column
 from network.timeutil import UTCDateTime, utcnow
 
 # Keys in Session.info: mail written in the open transaction, and mail a commit has released.
@@ -64,11 +64,7 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(255))
     message: Mapped[bytes] = mapped_column(LargeBinary)  # the whole message as it goes out
-    status: Mapped[OutboxStatus] = mapped_column(
-        Enum(OutboxStatus, name="outbox_status", native_enum=False, create_constraint=True, length=32,
-             values_callable=lambda members: [m.value for m in members], validate_strings=True),
-        default=OutboxStatus.PENDING,
-    )
+    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)

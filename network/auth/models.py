@@ -8,14 +8,13 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from network.extensions import db
+from network.extensions import db, enum_column
 from network.labels import register_labels
 from network.programme.models import (
     Cohort,
     CohortMembership,
     MembershipRole,
     Organisation,
-    enum_column,
 )
 from network.timeutil import UTCDateTime, utcnow
 

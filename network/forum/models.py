@@ -7,8 +7,8 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from network.auth.models import User
-from network.extensions import db
-from network.programme.models import Cohort, enum_column
+from network.extensions import db, enum_column
+from network.programme.models import Cohort
 from network.timeutil import UTCDateTime, utcnow
 
 

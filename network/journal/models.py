@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from network.extensions import db
+from network.extensions import db, enum_column
 from network.labels import register_labels
-from network.programme.models import Cohort, ProgrammeEvent, enum_column
+from network.programme.models import Cohort, ProgrammeEvent
 from network.timeutil import UTCDateTime, utcnow
 
 

@@ -6,9 +6,8 @@ from sqlalchemy import ForeignKey, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from network.auth.models import User
-from network.extensions import db
+from network.extensions import db, enum_column
 from network.forum.models import Post
-from network.programme.models import enum_column
 from network.timeutil import UTCDateTime, utcnow
 
 

@@ -7,9 +7,8 @@ from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from network.auth.models import User
-from network.extensions import db
+from network.extensions import db, enum_column
 from network.labels import register_labels
-from network.programme.models import enum_column
 from network.timeutil import UTCDateTime, utcnow
 
 

@@ -2,25 +2,12 @@
 import enum
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from network.extensions import db
+from network.extensions import db, enum_column
 from network.labels import register_labels
-
-
-def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
-    """A portable enum column: VARCHAR plus a CHECK constraint, storing the values."""
-    return Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
 
 
 class OrganisationKind(enum.StrEnum):

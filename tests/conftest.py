@@ -35,6 +35,7 @@ from network import create_app, normalise_database_url
 from network.auth import services as accounts
 from network.auth.models import Role, User
 from network.extensions import db, limiter
+from network.forum.models import Theme
 from network.journal import keys as journal_keys
 from network.programme.models import (
     Cohort,
@@ -408,6 +409,18 @@ def make_cohort(app):
         db.session.add(cohort)
         db.session.commit()
         return cohort
+
+    return make
+
+
+@pytest.fixture
+def make_theme(app):
+    """Create a discussion theme (beside the ones the migration seeds)."""
+    def make(slug="bemanning", name_sv="Bemanning", name_en="Staffing", position=1, **fields):
+        theme = Theme(slug=slug, name_sv=name_sv, name_en=name_en, position=position, **fields)
+        db.session.add(theme)
+        db.session.commit()
+        return theme
 
     return make
 

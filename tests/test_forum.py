@@ -21,12 +21,9 @@ from network.timeutil import utcnow
 
 
 @pytest.fixture
-def theme(app):
-    created = Theme(slug="test-ungt-ledarskap", name_sv="Ungt ledarskap i test", name_en="Young leadership in test",
-                    description_sv="Att leda som ung chef.", description_en="Leading as a young manager.", position=1)
-    db.session.add(created)
-    db.session.commit()
-    return created
+def theme(make_theme):
+    return make_theme(slug="test-ungt-ledarskap", name_sv="Ungt ledarskap i test", name_en="Young leadership in test",
+                      description_sv="Att leda som ung chef.", description_en="Leading as a young manager.")
 
 
 @pytest.fixture

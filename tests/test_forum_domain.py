@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import PASSWORD
 from helpers import page_text
 from network.auth.models import Role
 from network.extensions import db

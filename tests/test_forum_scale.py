@@ -27,12 +27,9 @@ def app(make_app):
 
 
 @pytest.fixture
-def themes(app):
-    made = [Theme(slug=f"skala-{n}", name_sv=f"Skaltema {n}", name_en=f"Scale theme {n}", position=n)
+def themes(make_theme):
+    return [make_theme(slug=f"skala-{n}", name_sv=f"Skaltema {n}", name_en=f"Scale theme {n}", position=n)
             for n in (1, 2)]
-    db.session.add_all(made)
-    db.session.commit()
-    return made
 
 
 @pytest.fixture

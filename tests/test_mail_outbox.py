@@ -15,7 +15,6 @@ from helpers import fake_smtp, link_in, outbox, page_text
 from network.auth.models import Role
 from network.extensions import db
 from network.forum import services as forum
-from network.forum.models import Theme
 from network.notifications import services as notifications
 from network.notifications.models import EmailFrequency
 from network.mail import OutboxMessage, OutboxStatus, next_due, send_mail
@@ -318,12 +317,11 @@ def test_list_headers_are_written_as_plain_ascii_lines_however_long(app):
     assert b"=?utf-8?" in raw_header(raw, b"Subject")  # other headers are still encoded as they must be
 
 
-def test_a_notification_mail_carries_a_working_one_click_unsubscribe(client, auth, make_user, cohort, app):
+def test_a_notification_mail_carries_a_working_one_click_unsubscribe(client, auth, make_user, make_theme, cohort,
+                                                                      app):
     member = make_user(Role.PARTICIPANT, cohort=cohort, email="member@example.org")
     author = make_user(Role.PARTICIPANT, cohort=cohort, email="author@example.org")
-    theme = Theme(slug="bemanning", name_sv="Bemanning", name_en="Staffing", description_sv="", description_en="",
-                  position=1)
-    db.session.add(theme)
+    theme = make_theme()
     thread = forum.create_thread(member, theme, "Semesterplanering", "Hur gör ni?", None)
     notifications.set_email_frequency(member, EmailFrequency.IMMEDIATE)
     db.session.commit()

@@ -11,7 +11,6 @@ from sqlalchemy import select, text
 from helpers import link_in, outbox, page_text
 from network.extensions import db
 from network.forum import services as forum
-from network.forum.models import Theme
 from network.moderation import services as moderation
 from network.notifications import services as notifications
 from network.notifications.digests import send_notification_emails
@@ -20,12 +19,8 @@ from network.timeutil import utcnow
 
 
 @pytest.fixture
-def theme(app):
-    created = Theme(slug="bemanning", name_sv="Bemanning", name_en="Staffing", description_sv="", description_en="",
-                    position=1)
-    db.session.add(created)
-    db.session.commit()
-    return created
+def theme(make_theme):
+    return make_theme()
 
 
 @pytest.fixture

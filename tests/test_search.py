@@ -12,7 +12,6 @@ from network import search
 from network.auth.models import User, UserStatus
 from network.extensions import db
 from network.forum import services as forum
-from network.forum.models import Theme
 from network.forum.search import SearchQuery
 from network.labels import LABELS
 from network.people import search as people_search
@@ -47,11 +46,8 @@ def posts_found(client, words: str) -> str:
 
 
 @pytest.fixture
-def theme(app):
-    made = Theme(slug="sokning", name_sv="Sökning", name_en="Search", position=1)
-    db.session.add(made)
-    db.session.commit()
-    return made
+def theme(make_theme):
+    return make_theme(slug="sokning", name_sv="Sökning", name_en="Search")
 
 
 # The index follows every change, whoever makes it -------------------------------------------------

@@ -14,7 +14,7 @@ from network import create_app
 from network.auth.models import Invitation, PasswordResetToken, Role, User
 from network.extensions import db
 from network.forum import services as forum
-from network.forum.models import Post, Theme, Thread
+from network.forum.models import Post, Thread
 from network.mail import send_mail
 from network.notifications import services as notifications
 from network.notifications.models import EmailFrequency, EmailPreference, Notification, NotificationKind
@@ -47,12 +47,8 @@ def no_host_check(app):
 
 
 @pytest.fixture
-def theme(app):
-    created = Theme(slug="bemanning", name_sv="Bemanning", name_en="Staffing", description_sv="",
-                    description_en="", position=1)
-    db.session.add(created)
-    db.session.commit()
-    return created
+def theme(make_theme):
+    return make_theme()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ PACKAGE_DIR = Path(network.__file__).resolve().parent
 
 FEATURES = ("auth", "people", "journal", "forum", "moderation", "notifications", "programme", "admin", "core", "demo")
 FOUNDATIONS = ("extensions", "text", "timeutil", "urls", "config", "mail", "schema",
-               "inputs", "forms", "locks", "budget", "labels", "search")
+               "inputs", "forms", "locks", "budget", "labels", "search", "personal_data")
 JOURNAL_MODELS = "network.journal.models"
 # Loads every model so Alembic and the mappers see the whole schema; reads no journal data.
 MODEL_REGISTRY = "network.models"

@@ -1,16 +1,18 @@
 """What the network holds about a member: each feature declares its part, for export and erasure.
 
 This module holds only the mechanism. A feature registers, next to its models, one ``Part`` per
-kind of personal data it keeps (``register(Part(...))``), naming the tables the part covers. The
+kind of personal data it keeps (``register(Part(...))``), naming the tables the part covers, and
+one ``Eraser`` per kind of data it removes or anonymises (``register_eraser(Eraser(...))``). The
 account export (``/account/export``) writes every part's rows; the erasure (``/account/delete``)
-runs every part's ``erase``. A table that references a user but holds nothing personal is named
-with ``not_personal(table, reason)``. A test derives from the SQLAlchemy metadata every table
-with a foreign key to ``user`` and fails unless a part covers it or it is declared not personal.
+runs every eraser in order. A table that references a user but holds nothing personal is named
+with ``not_personal(table, reason)``. Tests derive from the SQLAlchemy metadata every table with a
+foreign key to ``user`` and fail unless a part (and an eraser) covers it or it is declared not
+personal.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # a foundation imports no feature at run time
@@ -34,20 +36,32 @@ class Part:
 
     ``export(user)`` yields JSON-ready mappings, one per row, lazily (a member may have 10,000
     posts); ``readable(user)`` yields Markdown text for the human-readable copy (optional);
-    ``erase(erasure)`` removes or anonymises the member's rows inside the caller's transaction.
+    ``files(user)`` yields (name, bytes) pairs stored as they are (an avatar picture).
     """
 
     name: str  # the export's file stem: "posts" becomes posts.json and posts.md
     tables: tuple[str, ...]
     export: Callable[[User], Iterable[Mapping[str, Any]]]
-    erase: Callable[[Erasure], None] | None = None
     readable: Callable[[User], Iterable[str]] | None = None
-    # Parts erase in ascending order (rows that others reference go last).
-    erase_order: int = 100
-    files: Callable[[User], Iterable[tuple[str, bytes]]] | None = field(default=None)
+    files: Callable[[User], Iterable[tuple[str, bytes]]] | None = None
+
+
+@dataclass(frozen=True)
+class Eraser:
+    """How one kind of a member's data is removed or anonymised when the member is erased.
+
+    ``erase(erasure)`` works inside the caller's transaction (flush, never commit). Erasers run in
+    ascending ``order``: rows that others reference go last.
+    """
+
+    name: str
+    tables: tuple[str, ...]
+    erase: Callable[[Erasure], None]
+    order: int = 100
 
 
 PARTS: dict[str, Part] = {}
+ERASERS: dict[str, Eraser] = {}
 NOT_PERSONAL: dict[str, str] = {}
 
 
@@ -59,6 +73,14 @@ def register(part: Part) -> Part:
     return part
 
 
+def register_eraser(eraser: Eraser) -> Eraser:
+    """Declare how a feature erases one kind of a member's data; called at import time."""
+    if eraser.name in ERASERS and ERASERS[eraser.name] != eraser:
+        raise ValueError(f"Eraser {eraser.name!r} is registered twice")
+    ERASERS[eraser.name] = eraser
+    return eraser
+
+
 def not_personal(table: str, reason: str) -> None:
     """Declare that ``table`` references a user without holding personal data, and why."""
     NOT_PERSONAL[table] = reason
@@ -67,3 +89,8 @@ def not_personal(table: str, reason: str) -> None:
 def covered_tables() -> set[str]:
     """Every table some registered part exports."""
     return {table for part in PARTS.values() for table in part.tables}
+
+
+def erased_tables() -> set[str]:
+    """Every table some registered eraser handles."""
+    return {table for eraser in ERASERS.values() for table in eraser.tables}

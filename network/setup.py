@@ -5,6 +5,7 @@ template helpers stay in its package and register through its blueprint's ``app_
 ``app_template_filter`` and ``app_context_processor`` decorators.
 """
 import importlib
+import importlib.util
 import os
 import shlex
 import sqlite3
@@ -145,6 +146,17 @@ def register_blueprints(app: Flask) -> None:
     for feature in FEATURES:
         importlib.import_module(f"network.{feature}.routes")  # attaches the views
         app.register_blueprint(importlib.import_module(f"network.{feature}").bp)
+    register_personal_data()
+
+
+def register_personal_data() -> None:
+    """Load each feature's declarations of the personal data it keeps (``<feature>/personal.py``)
+    and of how it erases them (``<feature>/erasure.py``); see ``network.personal_data``."""
+    for feature in FEATURES:
+        for declarations in ("personal", "erasure"):
+            name = f"network.{feature}.{declarations}"
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
 
 
 ERROR_TEXTS = {

@@ -48,6 +48,8 @@ LOGIN_LIMIT_PER_ACCOUNT = "100 per hour"
 PASSWORD_CHECK_LIMIT = "10 per 15 minutes"
 PASSWORD_RESET_LIMIT_PER_IP = "10 per hour"
 PASSWORD_RESET_LIMIT_PER_ACCOUNT = "3 per hour"
+# Downloads of "my data" (/account/export) per member: each reads everything the member has.
+ACCOUNT_EXPORT_LIMIT = "5 per hour"
 
 INVITATION_MAX_AGE = timedelta(days=14)
 PASSWORD_RESET_MAX_AGE = timedelta(hours=1)

@@ -44,6 +44,8 @@ class Part:
     export: Callable[[User], Iterable[Mapping[str, Any]]]
     readable: Callable[[User], Iterable[str]] | None = None
     files: Callable[[User], Iterable[tuple[str, bytes]]] | None = None
+    # What the part holds, in a few words for the export's README (a lazily translated string).
+    title: Any = ""
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,16 @@
 """Account views: thin — load, authorize, call a service, commit once, render or redirect."""
 import hmac
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response, abort, current_app, flash, redirect, render_template, request, session, stream_with_context, url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from limits import parse as parse_limit
 
-from network.auth import bp, services
+from network.auth import bp, export, services
 from network.auth.forms import (
     AccountForm,
     InvitationAcceptForm,
@@ -22,7 +24,7 @@ from network.auth.models import UserStatus
 from network.auth.passwords import verify_password
 from network.extensions import db, limiter
 from network.extensions import login as login_manager
-from network.timeutil import utcnow
+from network.timeutil import local_today, utcnow
 from network.urls import safe_next
 
 
@@ -248,6 +250,24 @@ def change_password():
             return redirect(url_for("auth.account"))
         password_form.current_password.errors.append(_("The current password is incorrect."))
     return render_template("auth/account.html", form=form, password_form=password_form), 400
+
+
+def _export_key() -> str:
+    # Per member (the view needs a log-in; a visitor who is not logged in counts by address).
+    member = current_user.get_id() if current_user.is_authenticated else get_remote_address()
+    return f"account-export:{member.split(':')[0]}"
+
+
+@bp.get("/account/export")
+@login_required
+@limiter.limit(lambda: current_app.config["ACCOUNT_EXPORT_LIMIT"], key_func=_export_key)
+def export_data():
+    """Everything the network holds about the member: a ZIP written while it is sent."""
+    archive = export.account_archive(current_user._get_current_object())
+    response = Response(stream_with_context(archive), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.archive_name(local_today())}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/language")

@@ -3,6 +3,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -415,16 +416,29 @@ def front_matter(record: dict) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 
+def export_records(user: User, language: str = "sv", batch_size: int = 200) -> Iterator[dict]:
+    """The author's entries as export records, oldest first, decrypted a batch at a time."""
+    themes = themes_by_id()
+    stmt = own_entries_stmt(user).order_by(None).order_by(JournalEntry.entry_date, JournalEntry.id)
+    for entries in db.session.scalars(stmt.execution_options(yield_per=batch_size)).partitions():
+        for text in attach_themes([open_entry(entry) for entry in entries], themes):
+            yield export_record(text, language)
+
+
+def entry_markdown(record: dict) -> str:
+    """One readable entry of the export: front matter, then the text as written."""
+    return front_matter(record) + record["body"]
+
+
 def export_zip(user: User, language: str = "sv") -> bytes:
     """The whole journal: one Markdown file per entry plus journal.json, oldest first."""
-    texts = attach_themes([open_entry(entry) for entry in db.session.scalars(own_entries_stmt(user))][::-1])
-    records = [export_record(text, language) for text in texts]
+    records = list(export_records(user, language))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for number, record in enumerate(records, start=1):
             if not record.get("unreadable"):
                 name = f"{number:04d}-{record['date']}-{slug(record['title'], max_length=40, fallback='anteckning')}.md"
-                archive.writestr(name, front_matter(record) + record["body"])
+                archive.writestr(name, entry_markdown(record))
         document = {"exported_at": utcnow().isoformat(), "author": user.name, "entries": records}
         archive.writestr("journal.json", json.dumps(document, ensure_ascii=False, indent=2))
     return buffer.getvalue()

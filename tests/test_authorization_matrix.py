@@ -88,6 +88,7 @@ POLICY = {
     # Accounts
     "/account": Policy(anyone(MEMBERS)),
     "/account/password": Policy(anyone(MEMBERS)),
+    "/account/export": Policy(anyone(MEMBERS)),
     "/cohort-invitations/<int:invitation_id>/<answer>": Policy(
         {"own": MEMBERS, "other": NOBODY}, fixed={"answer": "accept"}, objects={"invitation_id": "cohort_invitation"}),
     # Administration

@@ -12,17 +12,13 @@ Prints both peaks and the archive's size.
 import argparse
 import io
 import json
-import os
 import random
-import sys
-import tempfile
 import time
 import tracemalloc
 import zipfile
 from datetime import date, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench_app import make_member, temporary_app
 
 WORDS = ("ledarskap tillit budget personal arbetsmiljö samverkan utförare invånare kundorientering "
          "förändring grupp medarbetare konferens studieresa reflektion nätverk vana tankemönster").split()
@@ -33,42 +29,26 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--entries", type=int, default=200)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        os.environ["NETWORK_INSTANCE_PATH"] = folder
-        os.environ.pop("DATABASE_URL", None)
-        from flask_migrate import upgrade
-
-        from network import create_app
-
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db", "TESTING": True})
-        with app.app_context():
-            upgrade()
-            from network.auth.models import User
-            from network.extensions import db
-            user_id = populate(db, args.posts, args.entries)
-            for name, export in (("streamed", streamed), ("in memory", in_memory)):
-                with app.test_request_context():
-                    db.session.remove()  # a fresh session, as each request has
-                    user = db.session.get(User, user_id)
-                    peak, size, seconds = measure(lambda: export(user))
-                print(f"{name:<10} peak {peak / 2**20:7.1f} MiB  archive {size / 2**20:6.1f} MiB  {seconds:5.1f} s")
+    with temporary_app() as app:
+        from network.auth.models import User
+        from network.extensions import db
+        user_id = populate(db, args.posts, args.entries)
+        for name, export in (("streamed", streamed), ("in memory", in_memory)):
+            with app.test_request_context():
+                db.session.remove()  # a fresh session, as each request has
+                user = db.session.get(User, user_id)
+                peak, size, seconds = measure(lambda: export(user))
+            print(f"{name:<10} peak {peak / 2**20:7.1f} MiB  archive {size / 2**20:6.1f} MiB  {seconds:5.1f} s")
 
 
 def populate(db, posts: int, entries: int) -> int:
-    from network.auth.models import Role, User
     from network.forum.models import Post, PostRevision, Theme, Thread
     from network.journal import services as journal
-    from network.programme.models import Organisation, OrganisationKind
     from network.timeutil import utcnow
 
     rng = random.Random(2013)
-    organisation = Organisation(name="Upplands Väsby kommun", kind=OrganisationKind.MUNICIPALITY,
-                                municipality="Upplands Väsby")
-    user = User(email="anna@example.org", name="Anna Lindqvist", handle="anna.lindqvist", password_hash="x",
-                role=Role.PARTICIPANT, organisation=organisation)
+    user = make_member(db)
     theme = db.session.scalars(db.select(Theme)).first()
-    db.session.add(user)
-    db.session.flush()
     threads = [Thread(theme_id=theme.id, author_id=user.id, title=f"Tråd {n}") for n in range(100)]
     db.session.add_all(threads)
     db.session.flush()

@@ -7,16 +7,12 @@ fetch, decrypt and match every entry and then load the first page of hits, as th
 journal's search page does (rendering excluded). Prints medians.
 """
 import argparse
-import os
 import random
 import statistics
-import sys
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench_app import make_member, temporary_app
 
 WORDS = ("ledarskap tillit budget personal arbetsmiljö samverkan utförare invånare kundorientering "
          "förändring grupp medarbetare konferens studieresa reflektion nätverk vana tankemönster "
@@ -28,32 +24,11 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        os.environ["NETWORK_INSTANCE_PATH"] = folder
-        os.environ.pop("DATABASE_URL", None)
-        from flask_migrate import upgrade
-
-        from network import create_app
-
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db", "TESTING": True})
-        with app.app_context():
-            upgrade()
-            from network.extensions import db
-            user = setup_author(db)
-            write_entries(db, user, args.entries)
-            report(db, user, args.runs, args.entries)
-
-
-def setup_author(db):
-    from network.auth.models import Role, User
-    from network.programme.models import Organisation, OrganisationKind
-
-    organisation = Organisation(name="Upplands Väsby kommun", kind=OrganisationKind.MUNICIPALITY, municipality="Upplands Väsby")
-    user = User(email="anna@example.org", name="Anna Lindqvist", handle="anna.lindqvist", password_hash="x",
-                role=Role.PARTICIPANT, organisation=organisation)
-    db.session.add(user)
-    db.session.commit()
-    return user
+    with temporary_app():
+        from network.extensions import db
+        user = make_member(db)
+        write_entries(db, user, args.entries)
+        report(db, user, args.runs, args.entries)
 
 
 def write_entries(db, user, count: int) -> None:
@@ -80,7 +55,7 @@ def report(db, user, runs: int, count: int) -> None:
         for _ in range(runs):
             db.session.expire_all()  # fetch and decrypt every row each time, as a request would
             started = time.perf_counter()
-            page = services.journal_page(user, filters, 1, 25)  # what the search page does
+            page = services.journal_page(user, filters, 1, 25, services.themes_by_id())  # what the search page does
             hits = page.total
             timings.append((time.perf_counter() - started) * 1000)
         timings.sort()

@@ -13,7 +13,6 @@ from datetime import date
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table
 
-import network.models  # noqa: F401  (every model, so the metadata holds every table)
 from helpers import page_text
 from network import personal_data
 from network.auth.export import CHUNK_SIZE

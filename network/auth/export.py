@@ -9,10 +9,11 @@ a worker no more memory than one with ten.
 The Markdown helpers at the end are what the features' ``personal.py`` files write their readable
 copies with.
 """
+import base64
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
 
@@ -100,12 +101,15 @@ def json_array(rows: Iterable[Any]) -> Iterator[str]:
 
 
 def json_value(value: Any) -> Any:
-    """JSON for what ``json`` does not know: dates and times as ISO 8601, enums by value."""
-    if isinstance(value, datetime | date):
+    """JSON for what ``json`` does not know: dates and times as ISO 8601, enums by value, bytes
+    in base64, anything else as its text (a part's odd value must not cut the download short)."""
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
-    raise TypeError(f"{type(value).__name__} is not exportable")
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
 
 
 def readme(user: User, parts: list[Part]) -> str:

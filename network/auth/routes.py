@@ -1,9 +1,8 @@
 """Account views: thin — load, authorize, call a service, commit once, render or redirect."""
 import hmac
 
-from flask import (
-    Response, abort, current_app, flash, redirect, render_template, request, session, stream_with_context, url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, stream_with_context
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user

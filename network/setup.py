@@ -137,6 +137,7 @@ FEATURES = (
     "journal",
     "moderation",
     "notifications",
+    "events",
 )
 
 
@@ -314,6 +315,7 @@ MAIN_NAV = (
     ("forum.themes", _l("Themes")),
     ("journal.index", _l("Journal")),
     ("programme.cohorts", _l("Cohorts")),
+    ("events.index", _l("Events")),
 )
 
 
@@ -338,6 +340,7 @@ def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from network.auth.commands import create_user_command, invite_command
     from network.demo import prepare_command, seed_demo_command
+    from network.events.commands import events_cli
     from network.notifications.commands import notify_group
     from network.journal.commands import journal_cli
     from network.search import search_cli
@@ -351,6 +354,7 @@ def register_commands(app: Flask) -> None:
         journal_cli,
         search_cli,
         mail.mail_cli,
+        events_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from flask import Flask, current_app, has_request_context, render_template, request, session
+from flask import Flask, current_app, g, has_request_context, render_template, request, session
 from flask.globals import request_ctx
 from markupsafe import escape
 from flask_babel import format_date, format_datetime, get_locale
@@ -248,8 +248,9 @@ ACTIVITY_INTERVAL = timedelta(minutes=15)
 
 
 def record_activity(response):
-    """Note a member's last activity at most every 15 minutes (for "recently active"), on page views only."""
-    if request.method != "GET" or request.endpoint in (None, "static") or response.status_code >= 400:
+    """Note a member's last activity at most every 15 minutes (for "recently active"), on page views only
+    (not on views that keep out of the session, ``g.sessionless``: calendar feeds)."""
+    if g.get("sessionless") or request.method != "GET" or request.endpoint in (None, "static") or response.status_code >= 400:
         return response
     if not current_user.is_authenticated:
         return response

@@ -1,6 +1,5 @@
 """Members' event pages, answers (RSVP), .ics files and the private calendar feed."""
-from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
-from flask.globals import request_ctx
+from flask import Response, abort, flash, g, make_response, redirect, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -82,9 +81,10 @@ def event_ics(event_id: int):
 @bp.get("/calendar/<token>.ics")
 def feed(token: str):
     """The member's private feed for calendar apps: no log-in, no cookie; the token is the key."""
-    # Calendar apps keep no session, and the feed must not start one (nor log in a browser's).
-    request_ctx.session = current_app.session_interface.make_null_session(current_app)
-    owner = services.feed_owner(token) or abort(404)
+    g.sessionless = True  # calendar apps keep no cookies: no activity stamp in a browser's session either
+    owner = services.feed_owner(token)
+    if owner is None:  # a plain answer: the error page would start a session for its forms' CSRF token
+        return Response("Not found\n", status=404, mimetype="text/plain")
     with force_locale(owner.language):
         name = _("Växthuset Network: events")
     events = db.session.scalars(services.attendable_stmt(owner))

@@ -70,7 +70,7 @@ def my_answers(user: User, event_ids: list[int]) -> dict[int, RsvpResponse]:
     if not event_ids:
         return {}
     stmt = select(Rsvp.event_id, Rsvp.response).where(Rsvp.user_id == user.id, Rsvp.event_id.in_(event_ids))
-    return dict(db.session.execute(stmt).tuples())
+    return {event_id: response for event_id, response in db.session.execute(stmt)}
 
 
 def answer(user: User, event: ProgrammeEvent, response: RsvpResponse) -> Rsvp:

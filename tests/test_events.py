@@ -11,7 +11,6 @@ from icalendar import Calendar
 from sqlalchemy import func, select, text
 
 from helpers import outbox, page_text
-from network.auth.models import Role
 from network.events import personal, services
 from network.events.models import CalendarToken, EventReminder, ReminderKind, Rsvp, RsvpResponse
 from network.events.reminders import send_reminders
@@ -489,3 +488,11 @@ def test_the_migration_gives_old_events_09_to_17_stockholm_and_keeps_the_journal
                                   {"id": prompt_id}).scalar() == event_id
         assert connection.execute(text("SELECT event_id FROM journal_entry WHERE id = :id"),
                                   {"id": entry_id}).scalar() == event_id
+
+
+def test_the_home_page_lists_the_coming_network_wide_events_beside_the_cohorts(client, participant, make_event,
+                                                                               login_as):
+    alumni = make_event(title="Alumniträff i Täby", cohort=None, kind=EventKind.ALUMNI_MEETING)
+    login_as(client, participant)
+    page = page_text(client.get("/"))
+    assert f'href="/events/{alumni.id}"' in page and "hela nätverket" in page

@@ -2,7 +2,7 @@
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from network.auth.models import Role, User
@@ -97,12 +97,11 @@ def members_by_role(cohort: Cohort) -> dict[MembershipRole, list[User]]:
 
 
 def upcoming_events(cohort_ids: list[int], today: date, limit: int = 5) -> list[ProgrammeEvent]:
-    """The next events of these cohorts that have not ended by ``today``, soonest first."""
-    if not cohort_ids:
-        return []
+    """The next events of these cohorts and of the whole network that have not ended by ``today``, soonest first."""
     stmt = (
         select(ProgrammeEvent)
-        .where(ProgrammeEvent.cohort_id.in_(cohort_ids), ProgrammeEvent.ends_at >= stockholm_midnight(today))
+        .where(or_(ProgrammeEvent.cohort_id.in_(cohort_ids), ProgrammeEvent.cohort_id.is_(None)),
+               ProgrammeEvent.ends_at >= stockholm_midnight(today))
         .options(selectinload(ProgrammeEvent.cohort))
         .order_by(ProgrammeEvent.starts_at)
         .limit(limit)

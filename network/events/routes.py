@@ -72,8 +72,7 @@ def rsvp(event_id: int):
 @login_required
 def event_ics(event_id: int):
     found = services.event_for(current_user, event_id) or abort(404)
-    response = make_response(calendar.calendar([found], found.title))
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response = calendar_response([found], found.title)
     response.headers["Content-Disposition"] = f'attachment; filename="event-{found.id}.ics"'
     return response
 
@@ -87,8 +86,11 @@ def feed(token: str):
         return Response("Not found\n", status=404, mimetype="text/plain")
     with force_locale(owner.language):
         name = _("Växthuset Network: events")
-    events = db.session.scalars(services.attendable_stmt(owner))
-    response = make_response(calendar.calendar(events, name))
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response = calendar_response(db.session.scalars(services.attendable_stmt(owner)), name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def calendar_response(events, name: str):
+    """These events as an iCalendar answer."""
+    return make_response(calendar.calendar(events, name), {"Content-Type": "text/calendar; charset=utf-8"})

@@ -415,6 +415,13 @@ def test_the_remind_command_reports_what_it_sent(runner, participant, make_event
 
 # Personal data -------------------------------------------------------------------------------------------
 
+def test_the_events_tables_are_declared_for_export_and_erasure(app):
+    from network.personal_data import ERASERS, PARTS
+
+    tables = {"rsvp", "calendar_token", "event_reminder", "programme_event"}
+    assert tables <= set(PARTS["events"].tables) and tables <= set(ERASERS["events"].tables)
+
+
 def test_the_export_part_holds_the_members_answers_and_that_a_feed_exists_never_its_token(cast, make_event):
     people = cast("participant", "author")
     event = make_event()

@@ -9,7 +9,7 @@ from flask import abort
 
 from network.auth.models import Role, User
 from network.people.models import Visibility
-from network.programme.models import Cohort, MembershipRole
+from network.programme.models import Cohort, MembershipRole, ProgrammeEvent
 from network.programme.services import led_cohort_ids
 
 
@@ -51,6 +51,29 @@ def can_manage_programme(user) -> bool:
 def can_manage_cohort(user, cohort: Cohort) -> bool:
     """May edit a cohort, its events and its memberships."""
     return is_admin(user) or leads_cohort(user, cohort)
+
+
+def can_attend_event(user, event: ProgrammeEvent) -> bool:
+    """May see and answer an event: everyone for network-wide events, else its cohort's members
+    (participants and course leaders) and administrators."""
+    if not is_member(user):
+        return False
+    if event.cohort_id is None or is_admin(user):
+        return True
+    return any(m.cohort_id == event.cohort_id for m in user.memberships)
+
+
+def can_create_network_events(user) -> bool:
+    """Creates network-wide (alumni) events: administrators and course leaders."""
+    return is_admin(user) or is_course_leader(user)
+
+
+def can_manage_event(user, event: ProgrammeEvent) -> bool:
+    """Edits or deletes an event: a cohort's events like the cohort; a network-wide event its
+    administrators and the course leader who created it."""
+    if event.cohort is not None:
+        return can_manage_cohort(user, event.cohort)
+    return is_admin(user) or (is_course_leader(user) and event.created_by_id == user.id)
 
 
 def can_invite(user) -> bool:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from flask import Flask, current_app, has_request_context, render_template, request, session
+from flask import Flask, current_app, g, has_request_context, render_template, request, session
 from flask.globals import request_ctx
 from markupsafe import escape
 from flask_babel import format_date, format_datetime, get_locale
@@ -137,6 +137,7 @@ FEATURES = (
     "journal",
     "moderation",
     "notifications",
+    "events",
 )
 
 
@@ -247,8 +248,9 @@ ACTIVITY_INTERVAL = timedelta(minutes=15)
 
 
 def record_activity(response):
-    """Note a member's last activity at most every 15 minutes (for "recently active"), on page views only."""
-    if request.method != "GET" or request.endpoint in (None, "static") or response.status_code >= 400:
+    """Note a member's last activity at most every 15 minutes (for "recently active"), on page views only
+    (not on views that keep out of the session, ``g.sessionless``: calendar feeds)."""
+    if g.get("sessionless") or request.method != "GET" or request.endpoint in (None, "static") or response.status_code >= 400:
         return response
     if not current_user.is_authenticated:
         return response
@@ -314,6 +316,7 @@ MAIN_NAV = (
     ("forum.themes", _l("Themes")),
     ("journal.index", _l("Journal")),
     ("programme.cohorts", _l("Cohorts")),
+    ("events.index", _l("Events")),
 )
 
 
@@ -338,6 +341,7 @@ def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from network.auth.commands import create_user_command, invite_command
     from network.demo import prepare_command, seed_demo_command
+    from network.events.commands import events_cli
     from network.notifications.commands import notify_group
     from network.journal.commands import journal_cli
     from network.search import search_cli
@@ -351,6 +355,7 @@ def register_commands(app: Flask) -> None:
         journal_cli,
         search_cli,
         mail.mail_cli,
+        events_cli,
     )
     for command in commands:
         app.cli.add_command(command)

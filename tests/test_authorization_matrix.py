@@ -18,6 +18,7 @@ from conftest import PASSWORD, rolled_back, run_app_restored
 from network.auth import services as accounts
 from network.auth.models import PasswordResetToken, Role, UserStatus
 from network.auth.tokens import new_token
+from network.events import services as events_services
 from network.extensions import db, limiter
 from network.forum import services as forum
 from network.notifications.services import unsubscribe_token
@@ -47,6 +48,7 @@ NOBODY = frozenset()
 A_MODERATORS = frozenset({LEADER, ADMIN})  # moderators of cohort A's threads
 A_READERS = frozenset({PARTICIPANT, LEADER, ADMIN})  # who reads cohort A's threads
 B_MANAGERS = frozenset({OTHER_LEADER, ADMIN})
+B_READERS = frozenset({OTHER_PARTICIPANT, OTHER_LEADER, ADMIN})  # who attends cohort B's events
 
 # Object states: "own" (the visitor's own object), "other" (someone else's, in the open or in
 # cohort B), "hidden" (hidden by a moderator, awaiting approval, unlisted or otherwise not public),
@@ -65,6 +67,9 @@ class Policy:
 
 
 JOURNAL_ENTRY = dict(allowed={"own": MEMBERS, "other": NOBODY}, denied_as=404)
+# Events: "cohort" is cohort A's, "other" cohort B's, "network" a network-wide event the leader created.
+EVENT_PAGE = dict(allowed={"cohort": A_READERS, "other": B_READERS, "network": MEMBERS}, denied_as=404)
+EVENT_MANAGERS = {"cohort": A_MODERATORS, "other": B_MANAGERS, "network": frozenset({LEADER, ADMIN})}
 
 
 def anyone(roles) -> dict:
@@ -102,8 +107,10 @@ POLICY = {
         {"cohort": A_MODERATORS, "other": B_MANAGERS}, data={"email": "author@example.org", "role": "participant"}),
     "/admin/cohorts/<int:cohort_id>/members/<int:user_id>/remove": Policy(
         {"cohort": A_MODERATORS, "other": B_MANAGERS, "hidden": {ADMIN}}, objects={"user_id": "member"}),
-    "/admin/events/<int:event_id>/edit": Policy({"cohort": A_MODERATORS, "other": B_MANAGERS}),
-    "/admin/events/<int:event_id>/delete": Policy({"cohort": A_MODERATORS, "other": B_MANAGERS}),
+    "/admin/events": Policy(anyone(STAFF)),
+    "/admin/events/new": Policy(anyone(STAFF)),
+    "/admin/events/<int:event_id>/edit": Policy(EVENT_MANAGERS),
+    "/admin/events/<int:event_id>/delete": Policy(EVENT_MANAGERS),
     "/admin/invitations": Policy(anyone(STAFF)),
     "/admin/invitations/<int:invitation_id>/revoke": Policy(
         {"cohort": A_MODERATORS, "other": B_MANAGERS, "hidden": {ADMIN}}),
@@ -117,6 +124,14 @@ POLICY = {
     # The programme
     "/cohorts": Policy(anyone(MEMBERS)),
     "/cohorts/<int:cohort_id>": Policy({"cohort": MEMBERS, "other": MEMBERS}),
+    # Events: members of the event's cohort and administrators; everyone for network-wide events
+    "/events": Policy(anyone(MEMBERS)),
+    "/events/calendar": Policy(anyone(MEMBERS)),
+    "/events/<int:event_id>": Policy(**EVENT_PAGE),
+    "/events/<int:event_id>.ics": Policy(**EVENT_PAGE),
+    "/events/<int:event_id>/rsvp": Policy(**EVENT_PAGE, data={"response": "yes"}),
+    # The feed's address is the key: a genuine token answers without log-in; a reset one opens nothing.
+    "/calendar/<token>.ics": Policy({"own": EVERYONE, "hidden": NOBODY}),
     # Journals: the author only, no exceptions (404 for everyone else, administrators included)
     "/journal": Policy(anyone(MEMBERS)),
     "/journal/new": Policy(anyone(MEMBERS)),
@@ -248,7 +263,11 @@ def build_world(app) -> World:
         events[state] = ProgrammeEvent(cohort=cohort, kind=EventKind.CONFERENCE, title="Konferens", place="Täby",
                                        starts_on=local_today() + timedelta(days=5),
                                        ends_on=local_today() + timedelta(days=6))
+    events["network"] = ProgrammeEvent(cohort=None, kind=EventKind.ALUMNI_MEETING, title="Alumniträff",
+                                       place="Upplands Väsby", starts_on=local_today() + timedelta(days=9),
+                                       ends_on=local_today() + timedelta(days=9), created_by_id=users[LEADER].id)
     db.session.add_all(events.values())
+    old_feed = events_services.reset_feed(author)
     prompts = {state: journal.add_prompt(users[ADMIN], cohort_id=cohort.id, event_id=None, timing=None, aim=None,
                                          text_sv="Vad tar du med dig?", text_en="")
                for state, cohort in (("cohort", cohort_a), ("other", cohort_b))}
@@ -263,6 +282,9 @@ def build_world(app) -> World:
         ("cohort_id", "cohort"): cohort_a.id, ("cohort_id", "other"): cohort_b.id,
         ("cohort_id", "hidden"): cohort_a.id,  # with its leader as the member (see "member" below)
         ("event_id", "cohort"): events["cohort"].id, ("event_id", "other"): events["other"].id,
+        ("event_id", "network"): events["network"].id,
+        ("token", "hidden", "/calendar/<token>.ics"): old_feed,
+        ("token", "own", "/calendar/<token>.ics"): events_services.reset_feed(author),
         ("prompt_id", "cohort"): prompts["cohort"].id, ("prompt_id", "other"): prompts["other"].id,
         ("invitation_id", "cohort"): invitations["cohort"][0].id,
         ("invitation_id", "other"): invitations["other"][0].id,

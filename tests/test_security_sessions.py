@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from network.auth import services as accounts
 from network.auth.models import Role
+from network.events import services as calendar_feeds
 from network.extensions import db, limiter
 from network.forum import services as forum
 from network.notifications.services import unsubscribe_token
@@ -70,6 +71,7 @@ def world(app, admin, cohort, organisation):
     people.set_avatar(admin, people.normalise_avatar(_png(), "me.png"))
     _, invitation_token = accounts.create_invitation(inviter=admin, email="ny@example.org", role=Role.PARTICIPANT,
                                                      organisation=organisation, cohort=cohort)
+    feed_token = calendar_feeds.reset_feed(admin)
     db.session.commit()
     post_id = db.session.scalar(select(Post.id).where(Post.thread_id == thread.id))
     return {
@@ -77,7 +79,7 @@ def world(app, admin, cohort, organisation):
         "entry_id": entry.id, "post_id": post_id, "thread_id": thread.id, "slug": theme.slug,
         "handle": admin.handle, "filename": "css/site.css",
         "token": {"auth.accept_invitation": invitation_token, "auth.reset_password": "not-a-token",
-                  "notifications.unsubscribe": unsubscribe_token(admin)},
+                  "notifications.unsubscribe": unsubscribe_token(admin), "events.feed": feed_token},
     }
 
 

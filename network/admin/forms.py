@@ -1,18 +1,24 @@
 """Administration forms: validation only; choices are filled in by the views."""
-from flask_babel import lazy_gettext as _l
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from datetime import datetime
+
+from flask_babel import format_date, lazy_gettext as _l
+from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from network.auth.forms import LANGUAGE_CHOICES
 from network.auth.models import Role, UserStatus
 from network.forms import Form
 from network.labels import choices
-from network.programme.models import EventKind, MembershipRole, OrganisationKind
+from network.programme.models import (
+    COHORT_EVENT_KINDS, DEFAULT_END, DEFAULT_START, EventKind, MembershipRole, OrganisationKind, stockholm_time,
+)
 
 ORGANISATION_KINDS = choices(OrganisationKind)
 ROLES = choices(Role)
 MEMBERSHIP_ROLES = choices(MembershipRole)
 EVENT_KINDS = choices(EventKind)
+COHORT_EVENT_CHOICES = [c for c in EVENT_KINDS if c.value in COHORT_EVENT_KINDS]
+NETWORK_EVENT_CHOICES = [c for c in EVENT_KINDS if EventKind(c.value).is_network_wide]
 STATUSES = choices(UserStatus)
 
 
@@ -42,11 +48,52 @@ class CohortForm(Form):
 
 
 class EventForm(Form):
-    kind = SelectField(_l("Kind"), choices=EVENT_KINDS)
+    """A cohort's conference or study trip, or a network-wide event (``cohort`` None): times in
+    Stockholm, a cohort's events within the cohort's dates."""
+
+    kind = SelectField(_l("Kind"), choices=COHORT_EVENT_CHOICES)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    place = StringField(_l("Place"), validators=[DataRequired(), Length(max=200)])
     starts_on = DateField(_l("Start date"), validators=[DataRequired()])
+    start_time = TimeField(_l("Start time"), validators=[Optional()], default=DEFAULT_START,
+                           description=_l("Swedish time (Europe/Stockholm)."))
     ends_on = DateField(_l("End date"), validators=[DataRequired(), ends_after_start])
+    end_time = TimeField(_l("End time"), validators=[Optional()], default=DEFAULT_END,
+                         description=_l("Swedish time (Europe/Stockholm)."))
+    place = StringField(_l("Place"), validators=[DataRequired(), Length(max=200)],
+                        description=_l("For example a conference hotel and its town."))
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)],
+                                description=_l("Programme, travel and what to bring. Markdown is allowed."))
+
+    def __init__(self, *args, cohort=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cohort = cohort
+        self.kind.choices = COHORT_EVENT_CHOICES if cohort is not None else NETWORK_EVENT_CHOICES
+
+    @property
+    def starts_at(self) -> datetime:
+        return stockholm_time(self.starts_on.data, self.start_time.data or DEFAULT_START)
+
+    @property
+    def ends_at(self) -> datetime:
+        return stockholm_time(self.ends_on.data, self.end_time.data or DEFAULT_END)
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.ends_at <= self.starts_at:
+            self.end_time.errors.append(_l("The event must end after it starts."))
+            return False
+        cohort = self.cohort
+        if cohort is not None and (self.starts_on.data < cohort.starts_on or self.ends_on.data > cohort.ends_on):
+            self.ends_on.errors.append(_l("A cohort's event takes place within the cohort's dates, %(start)s – %(end)s.",
+                                          start=format_date(cohort.starts_on), end=format_date(cohort.ends_on)))
+            return False
+        return True
+
+
+class ConfirmForm(Form):
+    """A confirmation with nothing to fill in but its CSRF token (deleting an event)."""
 
 
 class MemberForm(Form):

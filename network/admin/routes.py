@@ -9,6 +9,7 @@ from network import mail, permissions
 from network.admin import bp, services
 from network.admin.forms import (
     CohortForm,
+    ConfirmForm,
     EventForm,
     InvitationForm,
     MemberForm,
@@ -22,7 +23,7 @@ from network.extensions import db
 from network.inputs import query_text
 from network.permissions import require
 from network.programme import services as programme
-from network.programme.models import Cohort, MembershipRole, Organisation, ProgrammeEvent
+from network.programme.models import Cohort, EventKind, MembershipRole, Organisation, ProgrammeEvent
 from network.timeutil import utcnow
 
 
@@ -170,37 +171,65 @@ def remove_member(cohort_id: int, user_id: int):
 def new_event(cohort_id: int):
     cohort = db.get_or_404(Cohort, cohort_id)
     require(permissions.can_manage_cohort(current_user, cohort))
-    return _event_form(cohort, ProgrammeEvent(cohort=None), is_new=True)
+    return _event_form(cohort, ProgrammeEvent())
+
+
+@bp.get("/events")
+def network_events():
+    """Network-wide events (alumni meetings), for everyone: administrators and course leaders create them."""
+    require(permissions.can_create_network_events(current_user))
+    return render_template("admin/network_events.html", events=programme.network_events())
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_network_event():
+    require(permissions.can_create_network_events(current_user))
+    return _event_form(None, ProgrammeEvent())
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
     event = services.event_or_none(event_id) or abort(404)
-    require(permissions.can_manage_cohort(current_user, event.cohort))
-    return _event_form(event.cohort, event, is_new=False)
+    require(permissions.can_manage_event(current_user, event))
+    return _event_form(event.cohort, event)
 
 
-def _event_form(cohort: Cohort, event: ProgrammeEvent, is_new: bool):
-    form = EventForm(obj=None if is_new else event)
+def _event_form(cohort: Cohort | None, event: ProgrammeEvent):
+    """Create or edit a cohort's event (``cohort``) or a network-wide one (None)."""
+    is_new = event.id is None
+    times = {} if is_new else {"start_time": event.local_start.time(), "end_time": event.local_end.time()}
+    form = EventForm(obj=None if is_new else event, cohort=cohort, **times)
     if form.validate_on_submit():
-        form.populate_obj(event)
         event.cohort = cohort
-        db.session.add(event)
+        programme.save_event(
+            event, current_user, starts_at=form.starts_at, ends_at=form.ends_at, kind=EventKind(form.kind.data),
+            title=form.title.data, place=form.place.data, address=form.address.data or "",
+            description=form.description.data or "",
+        )
         db.session.commit()
         flash(_("The programme event is saved."), "success")
-        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+        return redirect(_events_page(cohort))
     return render_template("admin/event_form.html", form=form, cohort=cohort, event=None if is_new else event)
 
 
-@bp.post("/events/<int:event_id>/delete")
+def _events_page(cohort: Cohort | None) -> str:
+    """Where an event's administration returns to: its cohort, or the network-wide events."""
+    return url_for("admin.cohort", cohort_id=cohort.id) if cohort else url_for("admin.network_events")
+
+
+@bp.route("/events/<int:event_id>/delete", methods=["GET", "POST"])
 def delete_event(event_id: int):
+    """Asks first (GET); deletes on the confirming POST, with the journal's links to it."""
     event = services.event_or_none(event_id) or abort(404)
-    require(permissions.can_manage_cohort(current_user, event.cohort))
-    cohort_id = event.cohort_id
+    require(permissions.can_manage_event(current_user, event))
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("admin/event_delete.html", event=event, form=form)
+    cohort = event.cohort
     db.session.delete(event)
     db.session.commit()
     flash(_("The programme event is deleted."), "success")
-    return redirect(url_for("admin.cohort", cohort_id=cohort_id))
+    return redirect(_events_page(cohort))
 
 
 # Users ---------------------------------------------------------------------------

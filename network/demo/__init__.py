@@ -142,6 +142,7 @@ FEATURE_SEEDERS: tuple[str, ...] = (
     "network.forum.demo",
     "network.journal.demo",
     "network.moderation.demo",
+    "network.events.demo",
 )
 
 

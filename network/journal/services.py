@@ -323,7 +323,7 @@ def member_events(user: User) -> list[ProgrammeEvent]:
         select(ProgrammeEvent)
         .where(ProgrammeEvent.cohort_id.in_(cohort_ids))
         .options(selectinload(ProgrammeEvent.cohort))
-        .order_by(ProgrammeEvent.starts_on, ProgrammeEvent.id)
+        .order_by(ProgrammeEvent.starts_at, ProgrammeEvent.id)
     )
     return list(db.session.scalars(stmt))
 
@@ -385,6 +385,14 @@ def cohort_prompts(cohort_ids: list[int] | None) -> list[JournalPrompt]:
             return []
         stmt = stmt.where(JournalPrompt.cohort_id.in_(cohort_ids))
     return list(db.session.scalars(stmt))
+
+
+def event_prompts(event: ProgrammeEvent, language: str) -> list[str]:
+    """The reflection prompts tied to an event: the programme's for its kind (before, then after)
+    and its course leaders' own, in ``language``."""
+    texts = [str(p.text) for p in EVENT_PROMPTS if p.kind == event.kind]
+    stmt = select(JournalPrompt).where(JournalPrompt.event_id == event.id).order_by(JournalPrompt.id)
+    return texts + [prompt.text(language) for prompt in db.session.scalars(stmt)]
 
 
 def add_prompt(author: User, **values) -> JournalPrompt:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from network.auth.models import User
 from network.extensions import db, enum_column
 from network.forum.models import Post
+from network.programme.models import ProgrammeEvent
 from network.timeutil import UTCDateTime, utcnow
 
 
@@ -21,6 +22,15 @@ class NotificationKind(enum.StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"
     FLAG_HANDLED = "flag_handled"
     MODERATION_NOTE = "moderation_note"
+    # About programme events: to members who said they are coming (the day before), and to
+    # course leaders (the answers so far).
+    EVENT_REMINDER = "event_reminder"
+    RSVP_SUMMARY = "rsvp_summary"
+
+    @property
+    def about_event(self) -> bool:
+        """About a programme event rather than a post."""
+        return self in EVENT_KINDS
 
     @property
     def about_moderation(self) -> bool:
@@ -36,6 +46,7 @@ class NotificationKind(enum.StrEnum):
 DISCUSSION_KINDS = (NotificationKind.REPLY, NotificationKind.MENTION, NotificationKind.NEW_THREAD)
 MODERATION_KINDS = (NotificationKind.NEW_FLAG, NotificationKind.AWAITING_APPROVAL, NotificationKind.FLAG_HANDLED,
                     NotificationKind.MODERATION_NOTE)
+EVENT_KINDS = (NotificationKind.EVENT_REMINDER, NotificationKind.RSVP_SUMMARY)
 _DISCUSSION = "kind IN ('reply', 'mention', 'new_thread')"
 
 
@@ -47,7 +58,8 @@ class EmailFrequency(enum.StrEnum):
 
 
 class Notification(db.Model):
-    """An in-app notice to one member: about a post (a reply, a mention, a new thread) or from moderation."""
+    """An in-app notice to one member: about a post (a reply, a mention, a new thread), from moderation,
+    or about a programme event (a reminder, the answers so far)."""
 
     __tablename__ = "notification"
     __table_args__ = (
@@ -62,6 +74,8 @@ class Notification(db.Model):
     kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, "notification_kind"))
     # Discussion notifications always name a post; a moderation notice may not.
     post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    # Event notifications name their event.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("programme_event.id", ondelete="CASCADE"), index=True)
     # A moderator's words to the member (notes, rejected edits); empty otherwise.
     message: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -70,10 +84,13 @@ class Notification(db.Model):
 
     user: Mapped[User] = relationship()
     post: Mapped[Post | None] = relationship()
+    event: Mapped[ProgrammeEvent | None] = relationship()
 
     @property
     def target(self) -> tuple[str, dict] | None:
         """Where the notification leads, as (endpoint, values); None when there is nothing to open."""
+        if self.kind.about_event:
+            return "events.event", {"event_id": self.event_id}
         if self.post is None:
             return None
         if self.kind.for_moderators:

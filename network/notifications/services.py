@@ -9,17 +9,17 @@ notifications about posts take the forum's visibility rule for the viewer as ``r
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from network.auth.models import User
 from network.extensions import db
 from network.forum.models import Post, Thread
 from network.notifications.models import (
-    DISCUSSION_KINDS, MODERATION_KINDS, EmailFrequency, EmailPreference, Notification, NotificationKind,
+    DISCUSSION_KINDS, EVENT_KINDS, MODERATION_KINDS, EmailFrequency, EmailPreference, Notification, NotificationKind,
 )
 from network.timeutil import utcnow
 
@@ -28,9 +28,11 @@ NOTIFIED = "network.notifications.notified"  # key in Session.info: members noti
 
 # Notifying ------------------------------------------------------------------------------------
 
-def notify(users: list[User], kind: NotificationKind, post: Post | None = None, message: str = "") -> None:
-    """One in-app notification of ``kind`` for each of ``users``; a member is told of a post in a
-    discussion only once. Members who want email at once get it when the transaction commits."""
+def notify(users: list[User], kind: NotificationKind, post: Post | None = None, message: str = "",
+           event=None) -> None:
+    """One in-app notification of ``kind`` for each of ``users`` (about ``post``, or ``event`` for event
+    kinds); a member is told of a post in a discussion only once. Members who want email at once get
+    it when the transaction commits."""
     recipients = {u.id for u in users}
     if kind in DISCUSSION_KINDS and recipients:
         recipients -= set(db.session.scalars(
@@ -39,7 +41,7 @@ def notify(users: list[User], kind: NotificationKind, post: Post | None = None, 
         ))
     for user_id in sorted(recipients):
         db.session.add(Notification(user_id=user_id, kind=kind, post_id=post.id if post else None,
-                                    message=(message or "").strip()))
+                                    event_id=event.id if event else None, message=(message or "").strip()))
     db.session.flush()
     if recipients:
         db.session.info.setdefault(NOTIFIED, set()).update(recipients)
@@ -48,8 +50,9 @@ def notify(users: list[User], kind: NotificationKind, post: Post | None = None, 
 # Reading ---------------------------------------------------------------------------------------
 
 def shown(readable: ColumnElement) -> ColumnElement:
-    """Which notifications a member sees: moderation notices always, others while the post is ``readable``."""
-    return or_(Notification.kind.in_(MODERATION_KINDS), readable)
+    """Which notifications a member sees: moderation and event notices always, others while the post is
+    ``readable``."""
+    return or_(Notification.kind.in_(MODERATION_KINDS + EVENT_KINDS), readable)
 
 
 def notifications_stmt(viewer: User, readable: ColumnElement) -> Select:
@@ -64,6 +67,7 @@ def notifications_stmt(viewer: User, readable: ColumnElement) -> Select:
         .options(
             contains_eager(Notification.post).contains_eager(Post.thread).joinedload(Thread.theme),
             contains_eager(Notification.post).joinedload(Post.author),
+            joinedload(Notification.event),
         )
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
@@ -117,6 +121,8 @@ def mark_read_about(viewer: User, post_ids: list[int]) -> None:
 
 def summary(notification: Notification) -> str:
     """One line telling what happened, in the current language."""
+    if notification.kind.about_event:
+        return event_summary(notification)
     post = notification.post
     title = post.thread.title if post is not None else ""
     author = post.author.name if post is not None and post.author else _("A former member")
@@ -135,6 +141,15 @@ def summary(notification: Notification) -> str:
         case NotificationKind.FLAG_HANDLED:
             return _("The post you flagged in “%(title)s” has been handled. Thank you.", title=title)
     return _("A moderator sent you a note about your post in “%(title)s”", title=title)
+
+
+def event_summary(notification: Notification) -> str:
+    """One line about an event notification, with the event's Stockholm start in the current language."""
+    event = notification.event
+    when = format_datetime(event.starts_at, "short")
+    if notification.kind == NotificationKind.EVENT_REMINDER:
+        return _("Reminder: “%(title)s” starts %(when)s", title=event.title, when=when)
+    return _("Answers so far for “%(title)s” (%(when)s)", title=event.title, when=when)
 
 
 # Email preferences -----------------------------------------------------------------------------

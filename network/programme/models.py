@@ -1,6 +1,6 @@
 """The programme: organisations, cohorts, memberships and programme events."""
 import enum
-from datetime import date
+from datetime import date, datetime, time
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from flask_babel import lazy_gettext as _l
@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from network.extensions import db, enum_column
 from network.labels import register_labels
+from network.timeutil import STOCKHOLM, UTCDateTime
 
 
 class OrganisationKind(enum.StrEnum):
@@ -28,6 +29,15 @@ class MembershipRole(enum.StrEnum):
 class EventKind(enum.StrEnum):
     CONFERENCE = "conference"
     STUDY_TRIP = "study_trip"
+    # Network-wide: for every member, alumni included (no cohort).
+    ALUMNI_MEETING = "alumni_meeting"
+
+    @property
+    def is_network_wide(self) -> bool:
+        return self is EventKind.ALUMNI_MEETING
+
+
+COHORT_EVENT_KINDS = (EventKind.CONFERENCE, EventKind.STUDY_TRIP)
 
 
 register_labels({
@@ -38,6 +48,7 @@ register_labels({
     MembershipRole.COURSE_LEADER: _l("course leader"),
     EventKind.CONFERENCE: _l("two-day conference"),
     EventKind.STUDY_TRIP: _l("study trip"),
+    EventKind.ALUMNI_MEETING: _l("alumni meeting"),
 })
 
 
@@ -71,7 +82,7 @@ class Cohort(db.Model):
         back_populates="cohort", cascade="all, delete-orphan"
     )
     events: Mapped[list["ProgrammeEvent"]] = relationship(
-        back_populates="cohort", cascade="all, delete-orphan", order_by="ProgrammeEvent.starts_on"
+        back_populates="cohort", cascade="all, delete-orphan", order_by="ProgrammeEvent.starts_at"
     )
 
     def has_ended(self, today: date) -> bool:
@@ -97,18 +108,74 @@ class CohortMembership(db.Model):
     user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
 
 
+# A day given without a time (older rows, tests, the demo) runs 09:00-17:00 in Stockholm.
+DEFAULT_START = time(9, 0)
+DEFAULT_END = time(17, 0)
+
+
+def stockholm_time(day: date, at: time) -> datetime:
+    """The moment ``at`` o'clock on ``day`` in Stockholm (summer or winter time as it falls)."""
+    return datetime.combine(day, at, tzinfo=STOCKHOLM)
+
+
 class ProgrammeEvent(db.Model):
-    """A two-day conference or a study trip of one cohort."""
+    """A cohort's two-day conference or study trip, or a network-wide alumni meeting (no cohort).
+
+    Start and end are aware UTC times, shown in Stockholm; ``starts_on``/``ends_on`` are their
+    Stockholm dates (setting one alone gives 09:00 or 17:00 that day).
+    """
 
     __tablename__ = "programme_event"
-    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_in_order"),)
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="times_in_order"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "event_kind"))
     title: Mapped[str] = mapped_column(String(200))
     place: Mapped[str] = mapped_column(String(200))
-    starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[date] = mapped_column(Date)
+    address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")  # Markdown source
+    description_html: Mapped[str] = mapped_column(Text, default="", server_default="")  # via network.text
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
-    cohort: Mapped[Cohort] = relationship(back_populates="events")
+    cohort: Mapped[Cohort | None] = relationship(back_populates="events")
+
+    @property
+    def is_network_wide(self) -> bool:
+        """For every member of the network, not one cohort."""
+        return self.cohort_id is None and self.cohort is None
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(STOCKHOLM)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.ends_at.astimezone(STOCKHOLM)
+
+    @property
+    def starts_on(self) -> date:
+        """The Stockholm date it starts on."""
+        return self.local_start.date()
+
+    @starts_on.setter
+    def starts_on(self, day: date) -> None:
+        self.starts_at = stockholm_time(day, DEFAULT_START)
+
+    @property
+    def ends_on(self) -> date:
+        """The Stockholm date it ends on."""
+        return self.local_end.date()
+
+    @ends_on.setter
+    def ends_on(self, day: date) -> None:
+        self.ends_at = stockholm_time(day, DEFAULT_END)
+
+    def has_started(self, now: datetime) -> bool:
+        """True from its start on: answers (RSVPs) close then."""
+        return self.starts_at <= now
+
+    def __repr__(self) -> str:
+        return f"<ProgrammeEvent {self.id} {self.title!r}>"

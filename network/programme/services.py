@@ -1,12 +1,14 @@
 """Queries and rules for organisations, cohorts, memberships and programme events."""
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from network.auth.models import Role, User
 from network.extensions import db
+from network.text import render_markdown
+from network.timeutil import stockholm_midnight
 from network.programme.models import (
     Cohort,
     CohortMembership,
@@ -95,14 +97,13 @@ def members_by_role(cohort: Cohort) -> dict[MembershipRole, list[User]]:
 
 
 def upcoming_events(cohort_ids: list[int], today: date, limit: int = 5) -> list[ProgrammeEvent]:
-    """The next events of these cohorts that have not ended yet, soonest first."""
-    if not cohort_ids:
-        return []
+    """The next events of these cohorts and of the whole network that have not ended by ``today``, soonest first."""
     stmt = (
         select(ProgrammeEvent)
-        .where(ProgrammeEvent.cohort_id.in_(cohort_ids), ProgrammeEvent.ends_on >= today)
+        .where(or_(ProgrammeEvent.cohort_id.in_(cohort_ids), ProgrammeEvent.cohort_id.is_(None)),
+               ProgrammeEvent.ends_at >= stockholm_midnight(today))
         .options(selectinload(ProgrammeEvent.cohort))
-        .order_by(ProgrammeEvent.starts_on)
+        .order_by(ProgrammeEvent.starts_at)
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
@@ -125,3 +126,24 @@ def remove_member(user: User, cohort: Cohort) -> bool:
     db.session.delete(existing)
     db.session.flush()
     return True
+
+
+def save_event(event: ProgrammeEvent, author: User, *, starts_at: datetime, ends_at: datetime, kind,
+               title: str, place: str, address: str, description: str) -> ProgrammeEvent:
+    """Store an event's details (a new one is ``author``'s); its description's HTML is sanitised here, once."""
+    event.kind, event.title, event.place = kind, title.strip(), place.strip()
+    event.address, event.description = address.strip(), description or ""
+    event.description_html = render_markdown(event.description)
+    event.starts_at, event.ends_at = starts_at, ends_at
+    if event.id is None:
+        event.created_by_id = author.id
+        db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def network_events() -> list[ProgrammeEvent]:
+    """Every network-wide event, latest first."""
+    stmt = (select(ProgrammeEvent).where(ProgrammeEvent.cohort_id.is_(None))
+            .order_by(ProgrammeEvent.starts_at.desc(), ProgrammeEvent.id.desc()))
+    return list(db.session.scalars(stmt))

@@ -16,7 +16,7 @@ from network.auth.models import User
 from network.forum import services as forum
 from network.mail import send_localised
 from network.notifications import services
-from network.notifications.models import EmailFrequency, Notification
+from network.notifications.models import DISCUSSION_KINDS, EmailFrequency, Notification, NotificationKind
 from network.timeutil import utcnow
 from network.urls import mail_url
 
@@ -56,7 +56,7 @@ def _send(user: User, notifications: list[Notification], frequency: EmailFrequen
     def compose() -> tuple[str, str]:
         body = render_template("mail/notifications.txt", user=user, notifications=notifications,
                                unsubscribe=link, summary=services.summary,
-                               discussions_only=not any(n.kind.about_moderation for n in notifications))
+                               discussions_only=all(n.kind in DISCUSSION_KINDS for n in notifications))
         return _subject(notifications, frequency), body
 
     return send_localised(user.email, user.language, compose, headers=unsubscribe_headers(link))
@@ -68,6 +68,8 @@ def _subject(notifications: list[Notification], frequency: EmailFrequency) -> st
     [notification] = notifications
     if notification.kind.about_moderation:
         return _("Växthuset Network: moderation")
+    if notification.kind == NotificationKind.MESSAGE:
+        return _("Växthuset Network: a new private message")
     return _("New in Växthuset Network: %(title)s", title=notification.post.thread.title)
 
 

@@ -21,6 +21,8 @@ class NotificationKind(enum.StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"
     FLAG_HANDLED = "flag_handled"
     MODERATION_NOTE = "moderation_note"
+    # A private message to the member (the notice names no text: it leads to the conversation).
+    MESSAGE = "message"
 
     @property
     def about_moderation(self) -> bool:
@@ -62,6 +64,8 @@ class Notification(db.Model):
     kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, "notification_kind"))
     # Discussion notifications always name a post; a moderation notice may not.
     post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    # A private-message notice names its conversation; every other kind leaves it empty.
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
     # A moderator's words to the member (notes, rejected edits); empty otherwise.
     message: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -74,6 +78,8 @@ class Notification(db.Model):
     @property
     def target(self) -> tuple[str, dict] | None:
         """Where the notification leads, as (endpoint, values); None when there is nothing to open."""
+        if self.kind == NotificationKind.MESSAGE:
+            return "messages.conversation", {"conversation_id": self.conversation_id}
         if self.post is None:
             return None
         if self.kind.for_moderators:

@@ -102,10 +102,18 @@ def settings():
     return redirect(url_for("messages.index"))
 
 
+def other_member(handle: str):
+    """Another member by handle; 404 for unknown handles and for oneself (nobody blocks themselves)."""
+    member = services.recipient_by_handle(handle)
+    if member is None or member.id == current_user.id:
+        abort(404)
+    return member
+
+
 @bp.post("/messages/block/<handle>")
 @login_required
 def block(handle: str):
-    member = services.recipient_by_handle(handle) or abort(404)
+    member = other_member(handle)
     services.block(current_user, member)
     db.session.commit()
     flash(_("%(name)s can no longer send you messages. They are not told.", name=member_name(member)), "success")
@@ -115,7 +123,7 @@ def block(handle: str):
 @bp.post("/messages/unblock/<handle>")
 @login_required
 def unblock(handle: str):
-    member = services.recipient_by_handle(handle) or abort(404)
+    member = other_member(handle)
     services.unblock(current_user, member)
     db.session.commit()
     flash(_("%(name)s can send you messages again.", name=member_name(member)), "success")

@@ -267,6 +267,17 @@ def test_dismissing_a_report_keeps_the_message(client, people, talk, reported, l
     assert "Ett kränkande svar." in page_text(client.get(f"/messages/{talk.id}"))
 
 
+def test_handled_reports_are_in_the_moderation_log_for_administrators_only(client, people, reported, login_as):
+    login_as(client, people["admin"])
+    report = db.session.scalar(select(MessageReport))
+    client.post(f"/messages/reports/{report.id}/remove")
+    entry = "<td>Tog bort ett anmält privat meddelande</td>"
+    log = page_text(client.get("/moderation/log"))
+    assert entry in log and "(Erik Skribent)" in log and "Ett kränkande svar." not in log
+    login_as(client, people["leader"])
+    assert entry not in page_text(client.get("/moderation/log"))
+
+
 # The daily limit of new conversations ----------------------------------------------------------------
 
 def test_new_conversations_are_limited_per_day_but_replies_are_not(app, client, people, talk, login_as):

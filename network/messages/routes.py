@@ -113,20 +113,24 @@ def other_member(handle: str):
 @bp.post("/messages/block/<handle>")
 @login_required
 def block(handle: str):
-    member = other_member(handle)
-    services.block(current_user, member)
-    db.session.commit()
-    flash(_("%(name)s can no longer send you messages. They are not told.", name=member_name(member)), "success")
-    return redirect(url_for("messages.index"))
+    return change_block(handle, blocking=True)
 
 
 @bp.post("/messages/unblock/<handle>")
 @login_required
 def unblock(handle: str):
+    return change_block(handle, blocking=False)
+
+
+def change_block(handle: str, blocking: bool):
+    """Block another member, or lift the block; the other member is never told either way."""
     member = other_member(handle)
-    services.unblock(current_user, member)
+    (services.block if blocking else services.unblock)(current_user, member)
     db.session.commit()
-    flash(_("%(name)s can send you messages again.", name=member_name(member)), "success")
+    if blocking:
+        flash(_("%(name)s can no longer send you messages. They are not told.", name=member_name(member)), "success")
+    else:
+        flash(_("%(name)s can send you messages again.", name=member_name(member)), "success")
     return redirect(url_for("messages.index"))
 
 

@@ -18,6 +18,8 @@ from network.messages.models import (
     Conversation, ConversationReadState, MessageBlock, MessageReport, MessageSetting, PrivateMessage,
     ReportResolution, WhoMayWrite,
 )
+from network.moderation import services as moderation
+from network.moderation.models import ActionKind
 from network.notifications import services as notifications
 from network.notifications.models import Notification, NotificationKind
 from network.programme.models import CohortMembership
@@ -316,11 +318,14 @@ def open_report(report_id: int) -> MessageReport | None:
 
 
 def resolve(moderator: User, report: MessageReport, remove: bool) -> None:
-    """Dismiss the report, or remove its message's text; every open report of the message closes."""
+    """Dismiss the report, or remove its message's text; every open report of the message closes.
+    The moderation log records it, naming the sender (never the text or the conversation)."""
     now = utcnow()
     message = report.message
     if remove:
         message.removed_at, message.body_source, message.body_html = now, "", REMOVED_HTML
+    moderation.record(moderator, ActionKind.REMOVE_MESSAGE if remove else ActionKind.DISMISS_MESSAGE_REPORT,
+                      member=message.sender)
     db.session.execute(
         update(MessageReport).where(MessageReport.message_id == message.id, MessageReport.resolved_at.is_(None))
         .values(resolved_at=now, resolved_by_id=moderator.id,

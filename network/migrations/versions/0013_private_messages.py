@@ -1,9 +1,10 @@
 """private messages: one conversation per pair of members, its messages, read states, who may
 write to a member, blocks and reports; private-message notices
 
-New tables only, except `notification`: a new kind `message` and a `conversation_id` naming the
-conversation a notice is about (SQLite rebuilds `notification` in batch mode; it carries no
-search triggers).
+New tables only, except `notification` (a new kind `message` and a `conversation_id` naming the
+conversation a notice is about) and `moderation_action` (two new actions on reports of private
+messages). SQLite rebuilds those two in batch mode; neither carries search triggers. Downgrade
+deletes the message notices and the two actions' log entries.
 
 Revision ID: 0013
 Revises: 0012
@@ -20,11 +21,19 @@ down_revision = '0012'
 branch_labels = None
 depends_on = None
 
+ACTIONS = ('dismiss_flags', 'hide_post', 'auto_hide_post', 'restore_post', 'approve_post', 'edit_post', 'lock_thread',
+           'unlock_thread', 'pin_thread', 'unpin_thread', 'move_thread', 'suspend_member', 'reactivate_member',
+           'note_author', 'require_approval', 'end_approval')
+MESSAGE_ACTIONS = ('dismiss_message_report', 'remove_message')
 KINDS = ('reply', 'mention', 'new_thread', 'new_flag', 'awaiting_approval', 'flag_handled', 'moderation_note')
 
 
-def kind_type(*kinds: str) -> sa.Enum:
-    return sa.Enum(*kinds, name='notification_kind', native_enum=False, create_constraint=True, length=32)
+def kind_type(*kinds: str, name: str = 'notification_kind') -> sa.Enum:
+    return sa.Enum(*kinds, name=name, native_enum=False, create_constraint=True, length=32)
+
+
+def action_type(*actions: str) -> sa.Enum:
+    return kind_type(*actions, name='moderation_action_kind')
 
 
 def upgrade():
@@ -115,9 +124,18 @@ def upgrade():
         batch_op.alter_column('kind', existing_type=kind_type(*KINDS), type_=kind_type(*KINDS, 'message'),
                               existing_nullable=False)
 
+    with op.batch_alter_table('moderation_action', schema=None) as batch_op:
+        batch_op.alter_column('action', existing_type=action_type(*ACTIONS), type_=action_type(*ACTIONS, *MESSAGE_ACTIONS),
+                              existing_nullable=False)
+
 
 
 def downgrade():
+    op.execute("DELETE FROM moderation_action WHERE action IN ('dismiss_message_report', 'remove_message')")
+    with op.batch_alter_table('moderation_action', schema=None) as batch_op:
+        batch_op.alter_column('action', existing_type=action_type(*ACTIONS, *MESSAGE_ACTIONS), type_=action_type(*ACTIONS),
+                              existing_nullable=False)
+
     op.execute("DELETE FROM notification WHERE kind = 'message'")
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.alter_column('kind', existing_type=kind_type(*KINDS, 'message'), type_=kind_type(*KINDS),

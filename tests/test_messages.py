@@ -103,6 +103,7 @@ def test_new_without_a_member_leads_to_the_directory(client, people, login_as):
     login_as(client, people["anna"])
     assert client.get("/messages/new").headers["Location"] == "/people"
     assert client.get("/messages/new?to=ingen.alls").headers["Location"] == "/people"
+    assert client.get("/messages/new?to=a%00b").headers["Location"] == "/people"
 
 
 # Privacy --------------------------------------------------------------------------------------------

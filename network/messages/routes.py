@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from network.extensions import db
-from network.inputs import query_int
+from network.inputs import query_int, query_text
 from network.messages import bp, services
 from network.messages.forms import MessageForm, ReportForm, WhoMayWriteForm
 from network.messages.models import WhoMayWrite
@@ -34,7 +34,7 @@ def index():
 @bp.route("/messages/new", methods=["GET", "POST"])
 @login_required
 def new():
-    recipient = services.recipient_by_handle(request.args.get("to", ""))
+    recipient = services.recipient_by_handle(query_text("to", 64))
     if recipient is None:
         flash(_("Choose the member you want to write to, and use “Send message” on their page."), "info")
         return redirect(url_for("people.directory"))

@@ -93,6 +93,10 @@ PROXY_FIX_X_HOST = 0
 # Moderation: flags from this many members hide a post until a moderator reviews it.
 MODERATION_FLAG_THRESHOLD = 3
 
+# Private messages: how many new conversations one member may start in 24 hours (against spam;
+# counted in the database, so every worker shares the count). Replies are not limited.
+MESSAGES_NEW_PER_DAY = 20
+
 # Searches: a query running longer than this is ended with a "search took too long" page (422).
 QUERY_TIME_BUDGET_MS = 3000
 # Search results shown at most ("more than 1,000 posts found" beyond), and how many of the newest

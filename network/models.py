@@ -21,3 +21,11 @@ from network.moderation.models import Flag, ModerationAction  # noqa: F401
 from network.notifications.models import EmailPreference, Notification  # noqa: F401
 from network.mail import OutboxMessage  # noqa: F401
 from network.events.models import CalendarToken, EventReminder, Rsvp  # noqa: F401
+from network.messages.models import (  # noqa: F401
+    Conversation,
+    ConversationReadState,
+    MessageBlock,
+    MessageReport,
+    MessageSetting,
+    PrivateMessage,
+)

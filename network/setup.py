@@ -138,6 +138,7 @@ FEATURES = (
     "moderation",
     "notifications",
     "events",
+    "messages",
 )
 
 

@@ -26,6 +26,7 @@ from network.forum.models import Post, PostStatus
 from network.notifications.models import Notification, NotificationKind
 from network.journal import services as journal
 from network.mail import OutboxMessage, OutboxStatus
+from network.messages import services as messages
 from network.people import services as people
 from network.people.models import Avatar, Visibility
 from network.programme.models import (
@@ -200,6 +201,20 @@ POLICY = {
     "/profile": Policy(anyone(MEMBERS)),
     "/profile/avatar": Policy(anyone(MEMBERS)),
     "/profile/avatar/delete": Policy(anyone(MEMBERS)),
+    # Private messages: a conversation and its messages are its two members' alone (404 for everyone
+    # else, administrators included); reports reach the administrators with the one message reported.
+    "/messages": Policy(anyone(MEMBERS)),
+    "/messages/new": Policy(anyone(MEMBERS)),  # without ?to= it leads to the directory
+    "/messages/<int:conversation_id>": Policy(
+        {"own": MEMBERS, "other": NOBODY}, data={"body": "Ett privat svar."}, denied_as=404),
+    "/messages/report/<int:message_id>": Policy(
+        {"own": MEMBERS, "other": NOBODY}, data={"reason": "Kränkande."}, objects={"message_id": "private_message"},
+        denied_as=404),
+    "/messages/settings": Policy(anyone(MEMBERS), data={"who_may_write": "cohorts"}),
+    "/messages/block/<handle>": Policy({"own": NOBODY, "other": MEMBERS}),
+    "/messages/unblock/<handle>": Policy({"own": NOBODY, "other": MEMBERS}),
+    "/messages/reports": Policy(anyone({ADMIN})),
+    "/messages/reports/<int:report_id>/<action>": Policy({"other": {ADMIN}}, fixed={"action": "dismiss"}),
 }
 
 
@@ -310,6 +325,7 @@ def build_world(app) -> World:
         ("token", "own", "/invitations/<token>"): invitations["cohort"][1],
         ("token", "other", "/invitations/<token>"): author_token,
     }
+    ids.update(private_messages(users, author, unlisted))
     for role, user in users.items():
         ids[("post_id", "own", role)] = forum.create_reply(user, network_thread, f"Mitt svar ({role}).").id
         ids[("entry_id", "own", role)] = own_entry(user).id
@@ -330,6 +346,21 @@ def build_world(app) -> World:
     accounts.set_status(users[SUSPENDED], UserStatus.SUSPENDED)  # their open session ends with it
     db.session.commit()
     return World(ids=ids, clients=clients)
+
+
+def private_messages(users, author, unlisted) -> dict:
+    """Each visitor's own conversation with the author (and the author's message in it), and a
+    conversation of two others with a reported message."""
+    ids = {}
+    for role, user in users.items():
+        message = messages.start_conversation(author, user, f"Hej {role}!")
+        ids[("conversation_id", "own", role)] = message.conversation_id
+        ids[("private_message", "own", role)] = message.id
+    message = messages.start_conversation(unlisted, author, "Ett samtal mellan två andra.")
+    ids[("conversation_id", "other")] = message.conversation_id
+    ids[("private_message", "other")] = message.id
+    ids[("report_id", "other")] = messages.report(author, message, "Olämpligt.").id
+    return ids
 
 
 def own_entry(user):

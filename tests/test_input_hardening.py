@@ -32,6 +32,7 @@ from network.notifications.services import unsubscribe_token
 from network.forms import Form
 from network.forum.models import Post, Theme, Thread
 from network.journal import services as journal
+from network.messages import services as messages
 from network.moderation import services as moderation
 from network.moderation.models import FlagReason
 from network.programme.models import CohortMembership, EventKind, MembershipRole, Organisation, ProgrammeEvent
@@ -78,6 +79,8 @@ def world(app, cast, cohort, organisation):
                                entry_date=local_today(), event_id=event.id, is_draft=False, theme_ids=[])
     journal.add_prompt(leader, cohort_id=cohort.id, event_id=None, timing=None, aim=None,
                        text_sv="Vad lärde du dig?", text_en="")
+    private = messages.start_conversation(leader, participant, "Ett privat meddelande.")
+    report = messages.report(participant, private, "Olämplig ton.")
     _, invitation_token = accounts.create_invitation(inviter=admin, email="inbjuden@example.org", role=Role.PARTICIPANT,
                                                      organisation=organisation, cohort=cohort)
     reset_token, token_hash = new_token()
@@ -90,6 +93,7 @@ def world(app, cast, cohort, organisation):
             "organisation_id": organisation.id, "cohort_id": cohort.id, "event_id": event.id,
             "user_id": participant.id, "entry_id": entry.id, "post_id": post.id, "thread_id": thread.id,
             "slug": theme.slug, "handle": participant.handle,
+            "conversation_id": private.conversation_id, "message_id": private.id, "report_id": report.id,
         },
         "tokens": {"auth.accept_invitation": invitation_token, "auth.reset_password": reset_token,
                    "notifications.unsubscribe": unsubscribe_token(participant)},

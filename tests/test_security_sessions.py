@@ -25,6 +25,7 @@ from network.notifications.services import unsubscribe_token
 from network.forum.models import Post, Theme
 from network.journal import services as journal
 from network.journal.models import JournalFilter
+from network.messages import services as messages
 from network.people import services as people
 from network.programme.models import EventKind, ProgrammeEvent
 from conftest import PASSWORD
@@ -58,7 +59,7 @@ HTTPS_ON = pytest.mark.parametrize("app", [{"HTTPS": True}], indirect=True)
 
 
 @pytest.fixture
-def world(app, admin, cohort, organisation):
+def world(app, admin, cohort, organisation, make_user):
     """One real object for every kind of URL argument, all reachable by ``admin``."""
     theme = Theme(slug="test-tillit", name_sv="Tillit", name_en="Trust", position=1)
     event = ProgrammeEvent(cohort=cohort, kind=EventKind.CONFERENCE, title="Konferens", place="Täby",
@@ -72,12 +73,14 @@ def world(app, admin, cohort, organisation):
     _, invitation_token = accounts.create_invitation(inviter=admin, email="ny@example.org", role=Role.PARTICIPANT,
                                                      organisation=organisation, cohort=cohort)
     feed_token = calendar_feeds.reset_feed(admin)
+    private = messages.start_conversation(make_user(name="Brevvän"), admin, "Hej!")
     db.session.commit()
     post_id = db.session.scalar(select(Post.id).where(Post.thread_id == thread.id))
     return {
         "cohort_id": cohort.id, "event_id": event.id, "organisation_id": organisation.id, "user_id": admin.id,
         "entry_id": entry.id, "post_id": post_id, "thread_id": thread.id, "slug": theme.slug,
         "handle": admin.handle, "filename": "css/site.css",
+        "conversation_id": private.conversation_id, "message_id": private.id,
         "token": {"auth.accept_invitation": invitation_token, "auth.reset_password": "not-a-token",
                   "notifications.unsubscribe": unsubscribe_token(admin), "events.feed": feed_token},
     }

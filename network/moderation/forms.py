@@ -34,6 +34,8 @@ ACTION_LABELS = {
     ActionKind.NOTE_AUTHOR: _l("Sent the author a note"),
     ActionKind.REQUIRE_APPROVAL: _l("Required approval in a theme"),
     ActionKind.END_APPROVAL: _l("Stopped requiring approval in a theme"),
+    ActionKind.DISMISS_MESSAGE_REPORT: _l("Dismissed a report of a private message"),
+    ActionKind.REMOVE_MESSAGE: _l("Removed a reported private message"),
 }
 
 MAX_REASON = 2000

@@ -42,6 +42,13 @@ class ActionKind(enum.StrEnum):
     NOTE_AUTHOR = "note_author"
     REQUIRE_APPROVAL = "require_approval"
     END_APPROVAL = "end_approval"
+    # Reports of private messages (handled by administrators in the messages feature).
+    DISMISS_MESSAGE_REPORT = "dismiss_message_report"
+    REMOVE_MESSAGE = "remove_message"
+
+
+# Private messages are the administrators' alone to moderate: course leaders' view of the log leaves these out.
+ADMIN_ONLY_ACTIONS = (ActionKind.DISMISS_MESSAGE_REPORT, ActionKind.REMOVE_MESSAGE)
 
 
 class Flag(db.Model):

@@ -16,7 +16,9 @@ from network.extensions import db
 from network.forum import services as forum
 from network.forum.models import Post, PostStatus, Theme, Thread
 from network.forum.visibility import can_moderate_thread, moderated_threads
-from network.moderation.models import ActionKind, Flag, FlagReason, FlagResolution, ModerationAction
+from network.moderation.models import (
+    ADMIN_ONLY_ACTIONS, ActionKind, Flag, FlagReason, FlagResolution, ModerationAction,
+)
 from network.notifications.models import NotificationKind
 from network.notifications.services import notify
 from network.permissions import is_admin
@@ -66,7 +68,8 @@ def log_stmt(viewer: User, chosen: LogFilter) -> Select:
     ).order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
     if not is_admin(viewer):
         stmt = stmt.where(or_(ModerationAction.cohort_id.is_(None),
-                              ModerationAction.cohort_id.in_(led_cohort_ids(viewer))))
+                              ModerationAction.cohort_id.in_(led_cohort_ids(viewer))),
+                          ModerationAction.action.not_in(ADMIN_ONLY_ACTIONS))
     if chosen.moderator_id:
         stmt = stmt.where(ModerationAction.moderator_id == chosen.moderator_id)
     if chosen.action:

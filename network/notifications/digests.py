@@ -16,7 +16,7 @@ from network.auth.models import User
 from network.forum import services as forum
 from network.mail import send_localised
 from network.notifications import services
-from network.notifications.models import DISCUSSION_KINDS, EmailFrequency, Notification
+from network.notifications.models import DISCUSSION_KINDS, EmailFrequency, Notification, NotificationKind
 from network.timeutil import utcnow
 from network.urls import mail_url
 
@@ -70,6 +70,8 @@ def _subject(notifications: list[Notification], frequency: EmailFrequency) -> st
         return _("Växthuset Network: moderation")
     if notification.kind.about_event:
         return _("Växthuset Network: %(title)s", title=notification.event.title)
+    if notification.kind == NotificationKind.MESSAGE:
+        return _("Växthuset Network: a new private message")
     return _("New in Växthuset Network: %(title)s", title=notification.post.thread.title)
 
 

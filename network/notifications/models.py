@@ -26,6 +26,8 @@ class NotificationKind(enum.StrEnum):
     # course leaders (the answers so far).
     EVENT_REMINDER = "event_reminder"
     RSVP_SUMMARY = "rsvp_summary"
+    # A private message to the member (the notice names no text: it leads to the conversation).
+    MESSAGE = "message"
 
     @property
     def about_event(self) -> bool:
@@ -76,6 +78,9 @@ class Notification(db.Model):
     post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
     # Event notifications name their event.
     event_id: Mapped[int | None] = mapped_column(ForeignKey("programme_event.id", ondelete="CASCADE"), index=True)
+
+    # A private-message notice names its conversation; every other kind leaves it empty.
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
     # A moderator's words to the member (notes, rejected edits); empty otherwise.
     message: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -91,6 +96,8 @@ class Notification(db.Model):
         """Where the notification leads, as (endpoint, values); None when there is nothing to open."""
         if self.kind.about_event:
             return "events.event", {"event_id": self.event_id}
+        if self.kind == NotificationKind.MESSAGE:
+            return "messages.conversation", {"conversation_id": self.conversation_id}
         if self.post is None:
             return None
         if self.kind.for_moderators:

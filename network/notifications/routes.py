@@ -12,17 +12,25 @@ from network.notifications.models import EmailFrequency
 
 @bp.app_context_processor
 def notification_badge():
-    def unread_notifications() -> int:
+    def unread_counts() -> tuple[int, int]:
         if not permissions.is_member(current_user):
-            return 0
-        if "unread_notifications" not in g:
+            return 0, 0
+        if "unread_counts" not in g:
             # Most pages are seen with nothing unread: then the visibility rule is not needed at all.
-            g.unread_notifications = (
-                services.unread_count(current_user, readable(current_user)) if services.has_unread(current_user) else 0
+            g.unread_counts = (
+                services.unread_counts(current_user, readable(current_user)) if services.has_unread(current_user)
+                else (0, 0)
             )
-        return g.unread_notifications
+        return g.unread_counts
 
-    return {"unread_notifications": unread_notifications}
+    def unread_notifications() -> int:
+        return unread_counts()[0]
+
+    def unread_messages() -> int:
+        """Unread private messages: counted in the same query as the notifications' badge."""
+        return unread_counts()[1]
+
+    return {"unread_notifications": unread_notifications, "unread_messages": unread_messages}
 
 
 @bp.get("/notifications")

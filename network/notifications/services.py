@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from network.auth.models import User
@@ -29,10 +29,11 @@ NOTIFIED = "network.notifications.notified"  # key in Session.info: members noti
 # Notifying ------------------------------------------------------------------------------------
 
 def notify(users: list[User], kind: NotificationKind, post: Post | None = None, message: str = "",
-           event=None) -> None:
-    """One in-app notification of ``kind`` for each of ``users`` (about ``post``, or ``event`` for event
-    kinds); a member is told of a post in a discussion only once. Members who want email at once get
-    it when the transaction commits."""
+           event=None, conversation_id: int | None = None) -> None:
+    """One in-app notification of ``kind`` for each of ``users`` (about ``post``, ``event`` for event
+    kinds, or the conversation ``conversation_id`` for a private message); a member is told of a
+    post in a discussion only once. Members who want email at once get it when the transaction
+    commits."""
     recipients = {u.id for u in users}
     if kind in DISCUSSION_KINDS and recipients:
         recipients -= set(db.session.scalars(
@@ -41,7 +42,8 @@ def notify(users: list[User], kind: NotificationKind, post: Post | None = None, 
         ))
     for user_id in sorted(recipients):
         db.session.add(Notification(user_id=user_id, kind=kind, post_id=post.id if post else None,
-                                    event_id=event.id if event else None, message=(message or "").strip()))
+                                    event_id=event.id if event else None, message=(message or "").strip(),
+                                    conversation_id=conversation_id))
     db.session.flush()
     if recipients:
         db.session.info.setdefault(NOTIFIED, set()).update(recipients)
@@ -50,9 +52,9 @@ def notify(users: list[User], kind: NotificationKind, post: Post | None = None, 
 # Reading ---------------------------------------------------------------------------------------
 
 def shown(readable: ColumnElement) -> ColumnElement:
-    """Which notifications a member sees: moderation and event notices always, others while the post is
-    ``readable``."""
-    return or_(Notification.kind.in_(MODERATION_KINDS + EVENT_KINDS), readable)
+    """Which notifications a member sees: moderation, event and private-message notices always, others
+    while the post is ``readable``."""
+    return or_(Notification.kind.in_((*MODERATION_KINDS, *EVENT_KINDS, NotificationKind.MESSAGE)), readable)
 
 
 def notifications_stmt(viewer: User, readable: ColumnElement) -> Select:
@@ -80,13 +82,16 @@ def has_unread(viewer: User) -> bool:
     ) is not None
 
 
-def unread_count(viewer: User, readable: ColumnElement) -> int:
-    """How many unread notifications of any kind the viewer has (one query): the one badge."""
-    return db.session.scalar(
-        select(func.count(Notification.id))
+def unread_counts(viewer: User, readable: ColumnElement) -> tuple[int, int]:
+    """How many unread notifications the viewer has, and how many of them are about private messages
+    (one query: the two badges)."""
+    about_messages = func.sum(case((Notification.kind == NotificationKind.MESSAGE, 1), else_=0))
+    total, messages = db.session.execute(
+        select(func.count(Notification.id), about_messages)
         .select_from(Notification).outerjoin(Notification.post).outerjoin(Post.thread)
         .where(Notification.user_id == viewer.id, Notification.read_at.is_(None), shown(readable))
-    ) or 0
+    ).one()
+    return total or 0, messages or 0
 
 
 def mark_read(viewer: User, notification_id: int) -> bool:
@@ -138,6 +143,8 @@ def summary(notification: Notification) -> str:
             return _("A post in “%(title)s” was flagged", title=title)
         case NotificationKind.AWAITING_APPROVAL:
             return _("A post in “%(title)s” awaits approval", title=title)
+        case NotificationKind.MESSAGE:
+            return _("You have a new private message")
         case NotificationKind.FLAG_HANDLED:
             return _("The post you flagged in “%(title)s” has been handled. Thank you.", title=title)
     return _("A moderator sent you a note about your post in “%(title)s”", title=title)

@@ -7,6 +7,7 @@ from network import permissions
 from network.budget import QueryTooSlow, query_budget
 from network.extensions import db
 from network.inputs import query_int
+from network.messages import services as messages
 from network.people import bp, services
 from network.people.forms import AvatarForm, DirectoryForm, ProfileForm
 from network.people.models import Area, Visibility
@@ -47,7 +48,8 @@ def directory():
             page = services.paginate_clamped(stmt, query.page, current_app.config["PER_PAGE"])
     except QueryTooSlow:
         status = 422
-    return render_template("people/directory.html", page=page, form=form, query=query,
+    writable = messages.writable_ids(current_user, [p.id for p in page.items]) if page else set()
+    return render_template("people/directory.html", page=page, form=form, query=query, writable=writable,
                            ignored=[f.label.text for f in ignored], result_cap=services.DIRECTORY_RESULT_CAP), status
 
 
@@ -73,10 +75,12 @@ def profile(handle: str):
     if not permissions.can_see_profile(current_user, member):
         return render_template("people/profile_unlisted.html", member=member)
     exclude = {current_user.organisation_id}
+    counterparts = services.counterparts(member, exclude)
     return render_template(
         "people/profile.html", member=member, profile=services.profile_of(member),
-        attended=services.cohorts_attended(member, local_today()),
-        counterparts=services.counterparts(member, exclude), status=services.member_status(member, local_today()),
+        attended=services.cohorts_attended(member, local_today()), counterparts=counterparts,
+        status=services.member_status(member, local_today()),
+        writable=messages.writable_ids(current_user, [member.id, *(row[0].id for row in counterparts)]),
     )
 
 

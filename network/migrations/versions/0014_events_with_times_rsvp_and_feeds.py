@@ -26,7 +26,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
@@ -34,7 +34,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 OLD_EVENT_KINDS = ('conference', 'study_trip')
 EVENT_KINDS = (*OLD_EVENT_KINDS, 'alumni_meeting')
 OLD_NOTIFICATION_KINDS = ('reply', 'mention', 'new_thread', 'new_flag', 'awaiting_approval', 'flag_handled',
-                          'moderation_note')
+                          'moderation_note', 'message')
 NOTIFICATION_KINDS = (*OLD_NOTIFICATION_KINDS, 'event_reminder', 'rsvp_summary')
 DISCUSSION_ONLY = sa.text("kind IN ('reply', 'mention', 'new_thread')")
 

@@ -14,7 +14,7 @@ they are read before the rebuild and written back after it. No table with search
 rebuilt. The downgrade deletes network-wide events and keeps each event's Stockholm dates.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02 00:40:00
 
 """

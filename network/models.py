@@ -20,3 +20,4 @@ from network.journal.models import JournalEntry, JournalFilter, JournalPrompt  #
 from network.moderation.models import Flag, ModerationAction  # noqa: F401
 from network.notifications.models import EmailPreference, Notification  # noqa: F401
 from network.mail import OutboxMessage  # noqa: F401
+from network.twofactor.models import RecoveryCode, SecondFactor  # noqa: F401

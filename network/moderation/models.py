@@ -42,6 +42,7 @@ class ActionKind(enum.StrEnum):
     NOTE_AUTHOR = "note_author"
     REQUIRE_APPROVAL = "require_approval"
     END_APPROVAL = "end_approval"
+    RESET_SECOND_FACTOR = "reset_second_factor"  # an administrator reset a member's two-factor log-in
 
 
 class Flag(db.Model):

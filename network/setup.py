@@ -137,6 +137,7 @@ FEATURES = (
     "journal",
     "moderation",
     "notifications",
+    "twofactor",
 )
 
 

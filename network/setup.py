@@ -342,6 +342,7 @@ def register_commands(app: Flask) -> None:
     from network.notifications.commands import notify_group
     from network.journal.commands import journal_cli
     from network.search import search_cli
+    from network.twofactor.commands import twofactor_cli
 
     commands = (
         create_user_command,
@@ -352,6 +353,7 @@ def register_commands(app: Flask) -> None:
         journal_cli,
         search_cli,
         mail.mail_cli,
+        twofactor_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -311,3 +311,20 @@ def test_erasure_deletes_the_secret_and_the_codes(client, login_as, participant)
     ERASERS["two_factor"].erase(Erasure(user=participant, delete_posts=False))
     assert db.session.scalar(select(SecondFactor).where(SecondFactor.user_id == participant.id)) is None
     assert db.session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == participant.id)) is None
+
+
+def test_the_command_line_resets_when_no_administrator_can(app, runner, client, login_as, admin):
+    set_up(client, login_as, admin)
+    result = runner.invoke(args=["two-factor", "reset", admin.email, "--reason", "Sista administratören"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(SecondFactor).where(SecondFactor.user_id == admin.id)) is None
+    entry = db.session.scalar(select(ModerationAction).where(ModerationAction.member_id == admin.id))
+    assert (entry.action, entry.moderator_id) == (ActionKind.RESET_SECOND_FACTOR, None)
+    assert runner.invoke(args=["two-factor", "reset", admin.email, "--reason", "Igen"]).exit_code != 0
+
+
+def test_the_code_step_keeps_the_visitors_language(client, login_as, participant):
+    set_up(client, login_as, participant)
+    client.post("/language", data={"language": "en"})
+    password_step(client, participant)
+    assert "Open your authenticator app" in page_text(client.get("/login/two-factor"))

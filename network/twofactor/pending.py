@@ -23,7 +23,10 @@ def max_age() -> timedelta:
 
 def hold(user: User, remember: bool, next_url: str | None) -> None:
     """Start a fresh session that waits for ``user``'s second factor."""
+    language = session.get("language")
     session.clear()  # nothing from before the log-in carries over, as with start_session
+    if language:
+        session["language"] = language  # the code step stays in the visitor's chosen language
     session[KEY] = {
         "identity": user.get_id(), "remember": bool(remember), "next": next_url or "",
         "until": (utcnow() + max_age()).timestamp(),

@@ -219,9 +219,9 @@ def remove(user: User) -> None:
     db.session.flush()
 
 
-def reset_by_admin(admin: User, member: User, reason: str) -> None:
-    """An administrator removes a member's second factor: audit-logged, every session of theirs
-    ended, and the member told by mail (after the commit)."""
+def reset_by_admin(admin: User | None, member: User, reason: str) -> None:
+    """An administrator (None: the command line) removes a member's second factor: audit-logged,
+    every session of theirs ended, and the member told by mail (after the commit)."""
     remove(member)
     member.rotate_session_token()
     moderation.record(admin, ActionKind.RESET_SECOND_FACTOR, member=member, reason=reason)

@@ -328,3 +328,12 @@ def test_the_code_step_keeps_the_visitors_language(client, login_as, participant
     client.post("/language", data={"language": "en"})
     password_step(client, participant)
     assert "Open your authenticator app" in page_text(client.get("/login/two-factor"))
+
+
+def test_the_settings_page_runs_a_fixed_number_of_queries(client, login_as, participant, count_queries):
+    set_up(client, login_as, participant)
+    login_as(client, participant)
+    client.get("/account/two-factor")
+    with count_queries() as queries:
+        assert client.get("/account/two-factor").status_code == 200
+    assert len(queries) == 4, queries  # the member, their factor, the count of codes left, the unread badge

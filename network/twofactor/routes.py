@@ -77,8 +77,8 @@ def login_step():
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
 def setup():
-    if twofactor.confirmed_factor(current_user) is not None:
-        return _manage_page()
+    if (factor := twofactor.confirmed_factor(current_user)) is not None:
+        return _manage_page(factor)
     form = ConfirmForm()
     if form.is_submitted() and twofactor.second_factor_of(current_user) is None:
         return redirect(url_for("twofactor.setup"))  # the set-up was reset meanwhile: start again
@@ -98,8 +98,8 @@ def setup():
                            required=twofactor.is_required(current_user))
 
 
-def _manage_page(recovery_form=None, disable_form=None, status=200):
-    factor = twofactor.confirmed_factor(current_user)
+def _manage_page(factor, recovery_form=None, disable_form=None, status=200):
+    """The page of a member whose two-factor log-in is on: new recovery codes, turning it off."""
     return render_template(
         "twofactor/manage.html", factor=factor, codes_left=twofactor.recovery_codes_left(current_user),
         required=twofactor.is_required(current_user), recovery_form=recovery_form or RecoveryCodesForm(formdata=None),
@@ -107,18 +107,16 @@ def _manage_page(recovery_form=None, disable_form=None, status=200):
     ), status
 
 
-def _without_factor_go_to_setup():
-    if twofactor.confirmed_factor(current_user) is None:
-        flash(_("Two-factor log-in is not on. You can set it up here."), "info")
-        return redirect(url_for("twofactor.setup"))
-    return None
+def _to_setup():
+    flash(_("Two-factor log-in is not on. You can set it up here."), "info")
+    return redirect(url_for("twofactor.setup"))
 
 
 @bp.post("/account/two-factor/recovery-codes")
 @login_required
 def recovery_codes():
-    if (elsewhere := _without_factor_go_to_setup()) is not None:
-        return elsewhere
+    if (factor := twofactor.confirmed_factor(current_user)) is None:
+        return _to_setup()
     form = RecoveryCodesForm()
     if form.validate_on_submit():
         if current_password_ok(form.password.data):
@@ -127,14 +125,14 @@ def recovery_codes():
             flash(_("You have new recovery codes. The old ones no longer work."), "success")
             return render_template("twofactor/recovery_codes.html", codes=codes)
         form.password.errors.append(_("The current password is incorrect."))
-    return _manage_page(recovery_form=form, status=400)
+    return _manage_page(factor, recovery_form=form, status=400)
 
 
 @bp.post("/account/two-factor/disable")
 @login_required
 def disable():
-    if (elsewhere := _without_factor_go_to_setup()) is not None:
-        return elsewhere
+    if (factor := twofactor.confirmed_factor(current_user)) is None:
+        return _to_setup()
     if twofactor.is_required(current_user):
         error = Forbidden()
         error.user_message = _("Your role requires two-factor log-in, so it cannot be turned off.")
@@ -142,7 +140,7 @@ def disable():
     form = DisableForm()
     if form.validate_on_submit():
         password_ok = current_password_ok(form.password.data)
-        if password_ok and twofactor.accept_code(twofactor.confirmed_factor(current_user), form.code.data):
+        if password_ok and twofactor.accept_code(factor, form.code.data):
             twofactor.remove(current_user)
             db.session.commit()
             session.pop(VERIFIED, None)
@@ -152,7 +150,7 @@ def disable():
             form.password.errors.append(_("The current password is incorrect."))
         else:
             form.code.errors.append(_("The code is not right, or it has been used already."))
-    return _manage_page(disable_form=form, status=400)
+    return _manage_page(factor, disable_form=form, status=400)
 
 
 # Administrators' reset -------------------------------------------------------------------------

@@ -216,16 +216,6 @@ def test_the_requirement_costs_participants_no_query(app, client, login_as, part
     assert len(with_requirement) == len(without)
 
 
-def test_explicit_configuration_wins(make_app, monkeypatch, login_as, course_leader):
-    monkeypatch.setenv("NETWORK_REQUIRE_2FA_ROLES", '["course_leader"]')
-    app = make_app()
-    del app.config["REQUIRE_2FA_ROLES"]  # the tests' own setting aside: the environment's applies
-    app.config.from_prefixed_env("NETWORK")
-    client = app.test_client()
-    login_as(client, course_leader)
-    assert client.get("/themes").headers["Location"] == "/account/two-factor"
-
-
 def test_required_roles_cannot_turn_it_off(required, client, login_as, course_leader):
     app_on_phone, _codes = set_up(client, login_as, course_leader)
     login_as(client, course_leader)
@@ -337,3 +327,24 @@ def test_the_settings_page_runs_a_fixed_number_of_queries(client, login_as, part
     with count_queries() as queries:
         assert client.get("/account/two-factor").status_code == 200
     assert len(queries) == 4, queries  # the member, their factor, the count of codes left, the unread badge
+
+
+@pytest.mark.parametrize("setting", ['["course_leader"]', "course_leader", "admin, course_leader"])
+def test_required_roles_read_from_the_environment(make_app, monkeypatch, login_as, course_leader, participant, setting):
+    monkeypatch.setenv("NETWORK_REQUIRE_2FA_ROLES", setting)
+    app = make_app()
+    app.config.from_prefixed_env("NETWORK")  # the environment as the only layer above the defaults
+    client = app.test_client()
+    login_as(client, participant)
+    assert client.get("/themes").status_code == 200
+    login_as(client, course_leader)
+    assert client.get("/themes").headers["Location"] == "/account/two-factor"
+
+
+def test_a_secret_sealed_under_another_key_fails_closed(make_app, client, login_as, participant, caplog):
+    app_on_phone, codes = set_up(client, login_as, participant)
+    other = make_app(SECRET_KEY="another-secret-key").test_client()
+    password_step(other, participant)
+    assert other.post("/login/two-factor", data={"code": next_code(app_on_phone)}).status_code == 200
+    assert "cannot be read" in caplog.text
+    assert other.post("/login/two-factor", data={"code": codes[0]}).status_code == 302  # recovery codes still work

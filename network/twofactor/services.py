@@ -41,8 +41,14 @@ VALID_WINDOW = 1
 # Who must use it ------------------------------------------------------------------------------
 
 def required_roles() -> frozenset[str]:
-    """The roles that must use two-factor log-in (REQUIRE_2FA_ROLES; empty: nobody must)."""
-    return frozenset(str(role) for role in current_app.config.get("REQUIRE_2FA_ROLES") or ())
+    """The roles that must use two-factor log-in (REQUIRE_2FA_ROLES; empty: nobody must).
+
+    A list from JSON (NETWORK_REQUIRE_2FA_ROLES='["admin"]') or a comma-separated string ("admin,course_leader").
+    """
+    roles = current_app.config.get("REQUIRE_2FA_ROLES") or ()
+    if isinstance(roles, str):
+        roles = roles.split(",")
+    return frozenset(str(role).strip() for role in roles if str(role).strip())
 
 
 def is_required(user: User) -> bool:
@@ -79,10 +85,10 @@ def seal(user_id: int, secret: str) -> str:
 
 def unseal(factor: SecondFactor) -> str | None:
     """The factor's secret; None (logged by id) when it cannot be read, e.g. after SECRET_KEY changed."""
-    raw = base64.urlsafe_b64decode(factor.secret_sealed.encode())
     try:
+        raw = base64.urlsafe_b64decode(factor.secret_sealed.encode())
         return _sealing_key().decrypt(raw[:12], raw[12:], str(factor.user_id).encode()).decode()
-    except InvalidTag:
+    except (InvalidTag, ValueError):
         current_app.logger.error("The two-factor secret of user %s cannot be read", factor.user_id)
         return None
 

@@ -193,6 +193,13 @@ def test_staff_without_two_factor_see_only_its_setup(required, client, login_as,
     assert client.post("/logout").headers["Location"] == "/login"
 
 
+def test_staff_logging_in_with_the_password_alone_land_on_the_setup(required, client, admin):
+    assert password_step(client, admin).headers["Location"] == "/"
+    response = client.get("/", follow_redirects=True)
+    assert response.request.path == "/account/two-factor"
+    assert "Din roll kräver tvåstegsverifiering. Ställ in den för att fortsätta." in page_text(response)
+
+
 def test_staff_reach_every_page_once_it_is_set_up(required, client, login_as, admin):
     app_on_phone, _codes = set_up(client, login_as, admin)
     password_step(client, admin)

@@ -11,7 +11,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 run: $(VENV)/.installed $(MO_FILES)
 	$(FLASK) prepare
-	NETWORK_HTTPS=false $(FLASK) run --host 127.0.0.1 --port 5000
+	NETWORK_HTTPS=false NETWORK_REQUIRE_2FA_ROLES='[]' $(FLASK) run --host 127.0.0.1 --port 5000
 
 # One worker per core (pytest-xdist), each on its own database; idle workers steal queued tests
 # (the tests' lengths differ a hundredfold, so fixed shares leave one worker waiting).

@@ -51,7 +51,17 @@ PASSWORD_RESET_LIMIT_PER_ACCOUNT = "3 per hour"
 # Downloads of "my data" (/account/export) per member: each reads everything the member has.
 ACCOUNT_EXPORT_LIMIT = "5 per hour"
 
+# Wrong two-factor codes at the log-in step (network/twofactor): per account, and per address.
+TWO_FACTOR_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+TWO_FACTOR_LIMIT_PER_IP = "20 per 5 minutes"
+
 INVITATION_MAX_AGE = timedelta(days=14)
+
+# Two-factor log-in: members of these roles must set it up before they use the site; others may.
+# `make run` sets NETWORK_REQUIRE_2FA_ROLES='[]' so the demo's staff log in with the password alone.
+REQUIRE_2FA_ROLES = ("admin", "course_leader")
+# How long the log-in step waits for the code after a correct password.
+TWO_FACTOR_PENDING_MAX_AGE = timedelta(minutes=5)
 PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
 
 # Mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/.

@@ -29,3 +29,4 @@ from network.messages.models import (  # noqa: F401
     MessageSetting,
     PrivateMessage,
 )
+from network.twofactor.models import RecoveryCode, SecondFactor  # noqa: F401

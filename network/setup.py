@@ -139,6 +139,7 @@ FEATURES = (
     "notifications",
     "events",
     "messages",
+    "twofactor",
 )
 
 
@@ -346,6 +347,7 @@ def register_commands(app: Flask) -> None:
     from network.notifications.commands import notify_group
     from network.journal.commands import journal_cli
     from network.search import search_cli
+    from network.twofactor.commands import twofactor_cli
 
     commands = (
         create_user_command,
@@ -357,6 +359,7 @@ def register_commands(app: Flask) -> None:
         search_cli,
         mail.mail_cli,
         events_cli,
+        twofactor_cli,
     )
     for command in commands:
         app.cli.add_command(command)

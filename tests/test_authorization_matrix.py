@@ -91,10 +91,17 @@ POLICY = {
     "/password-reset/<token>": Policy({"own": EVERYONE, "hidden": NOBODY}),
     "/unsubscribe/<token>": Policy({"own": EVERYONE}),
     "/invitations/<token>": Policy({"own": EVERYONE, "other": NOBODY}),
+    # The log-in's second step belongs to the session waiting for it (after a right password); without
+    # one it sends the visitor to /login (no `next`: nothing was refused), members to the home page.
+    "/login/two-factor": Policy(anyone(EVERYONE)),
     # Accounts
     "/account": Policy(anyone(MEMBERS)),
     "/account/password": Policy(anyone(MEMBERS)),
     "/account/export": Policy(anyone(MEMBERS)),
+    # One's own second factor only: the routes take no member; without one they lead to its set-up.
+    "/account/two-factor": Policy(anyone(MEMBERS)),
+    "/account/two-factor/recovery-codes": Policy(anyone(MEMBERS)),
+    "/account/two-factor/disable": Policy(anyone(MEMBERS)),
     "/cohort-invitations/<int:invitation_id>/<answer>": Policy(
         {"own": MEMBERS, "other": NOBODY}, fixed={"answer": "accept"}, objects={"invitation_id": "cohort_invitation"}),
     # Administration
@@ -122,6 +129,8 @@ POLICY = {
     "/admin/organisations/<int:organisation_id>/edit": Policy({"other": {ADMIN}}),
     "/admin/users": Policy(anyone({ADMIN})),
     "/admin/users/<int:user_id>": Policy({"other": {ADMIN}}),
+    "/admin/users/<int:user_id>/two-factor/reset": Policy(
+        {"own": NOBODY, "other": {ADMIN}}, data={"two-factor-reason": "Tappade telefonen"}, objects={"user_id": "member"}),
     # The programme
     "/cohorts": Policy(anyone(MEMBERS)),
     "/cohorts/<int:cohort_id>": Policy({"cohort": MEMBERS, "other": MEMBERS}),

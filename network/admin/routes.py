@@ -25,6 +25,8 @@ from network.permissions import require
 from network.programme import services as programme
 from network.programme.models import Cohort, EventKind, MembershipRole, Organisation, ProgrammeEvent
 from network.timeutil import utcnow
+from network.twofactor import services as twofactor
+from network.twofactor.forms import ResetForm
 
 
 @bp.before_request
@@ -258,7 +260,8 @@ def edit_user(user_id: int):
         db.session.commit()
         flash(_("The account is saved."), "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user, editable=editable)
+    return render_template("admin/user_form.html", form=form, user=user, editable=editable,
+                           second_factor=twofactor.second_factor_of(user), two_factor_form=ResetForm(prefix="two-factor", formdata=None))
 
 
 # Invitations -----------------------------------------------------------------------

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
-from limits import parse as parse_limit
 
 from network.auth import bp, export, services
 from network.auth.forms import (
@@ -20,10 +19,12 @@ from network.auth.forms import (
     PasswordResetRequestForm,
 )
 from network.auth.models import UserStatus
-from network.auth.passwords import verify_password
+from network.auth.sessions import current_password_ok, start_session
 from network.extensions import db, limiter
 from network.extensions import login as login_manager
 from network.timeutil import local_today, utcnow
+from network.twofactor import pending
+from network.twofactor import services as twofactor
 from network.urls import safe_next
 
 
@@ -51,25 +52,6 @@ def _login_failed(response) -> bool:
     return response.status_code != 302
 
 
-def start_session(user, remember: bool = False) -> None:
-    """Log ``user`` in on a new session: nothing from before (the CSRF secret included) carries over."""
-    session.clear()
-    login_user(user, remember=remember)
-
-
-def current_password_ok(password: str | None) -> bool:
-    """Whether ``password`` is the member's current one; every check counts towards PASSWORD_CHECK_LIMIT.
-
-    Past the limit the member gets 429, so a stolen session cannot guess the password.
-    """
-    if limiter.enabled:
-        limit = parse_limit(current_app.config["PASSWORD_CHECK_LIMIT"])
-        if not limiter.limiter.hit(limit, current_app.config["RATELIMIT_KEY_PREFIX"], "password-check",
-                                   str(current_user.id)):
-            abort(429)
-    return verify_password(current_user.password_hash, password or "")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
@@ -88,6 +70,11 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None and user.status == UserStatus.SUSPENDED:
             flash(_("This account is suspended. Contact a course leader or an administrator."), "error")
+        elif user is not None and twofactor.confirmed_factor(user) is not None:
+            # The password was right; the log-in waits for the second factor (network/twofactor).
+            pending.hold(user, form.remember.data, safe_next(request.args.get("next")))
+            db.session.commit()  # a rehashed password
+            return redirect(url_for("twofactor.login_step"))
         elif user is not None:
             start_session(user, remember=form.remember.data)
             db.session.commit()

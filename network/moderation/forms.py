@@ -36,6 +36,7 @@ ACTION_LABELS = {
     ActionKind.END_APPROVAL: _l("Stopped requiring approval in a theme"),
     ActionKind.DISMISS_MESSAGE_REPORT: _l("Dismissed a report of a private message"),
     ActionKind.REMOVE_MESSAGE: _l("Removed a reported private message"),
+    ActionKind.RESET_SECOND_FACTOR: _l("Reset a member's two-factor log-in"),
 }
 
 MAX_REASON = 2000

@@ -45,6 +45,7 @@ class ActionKind(enum.StrEnum):
     # Reports of private messages (handled by administrators in the messages feature).
     DISMISS_MESSAGE_REPORT = "dismiss_message_report"
     REMOVE_MESSAGE = "remove_message"
+    RESET_SECOND_FACTOR = "reset_second_factor"  # an administrator reset a member's two-factor log-in
 
 
 # Private messages are the administrators' alone to moderate: course leaders' view of the log leaves these out.

@@ -105,10 +105,14 @@ def gunicorn_workers() -> int:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL, enforced foreign keys and a busy timeout on every SQLite connection."""
+    """WAL, enforced foreign keys, a busy timeout and zeroed deleted content on every SQLite connection.
+
+    ``secure_delete``: what is deleted (an erased member's rows) is overwritten, not left in free pages.
+    """
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -137,6 +141,7 @@ FEATURES = (
     "journal",
     "moderation",
     "notifications",
+    "privacy",
 )
 
 
@@ -340,6 +345,7 @@ def register_commands(app: Flask) -> None:
     from network.demo import prepare_command, seed_demo_command
     from network.notifications.commands import notify_group
     from network.journal.commands import journal_cli
+    from network.privacy.commands import privacy_cli
     from network.search import search_cli
 
     commands = (
@@ -350,6 +356,7 @@ def register_commands(app: Flask) -> None:
         notify_group,
         journal_cli,
         search_cli,
+        privacy_cli,
         mail.mail_cli,
     )
     for command in commands:

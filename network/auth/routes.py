@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
-from limits import parse as parse_limit
 
 from network.auth import bp, services
+from network.auth.services import current_password_ok  # also used by the account's erasure (privacy)
 from network.auth.forms import (
     AccountForm,
     InvitationAcceptForm,
@@ -19,7 +19,6 @@ from network.auth.forms import (
     PasswordResetRequestForm,
 )
 from network.auth.models import UserStatus
-from network.auth.passwords import verify_password
 from network.extensions import db, limiter
 from network.extensions import login as login_manager
 from network.timeutil import utcnow
@@ -54,19 +53,6 @@ def start_session(user, remember: bool = False) -> None:
     """Log ``user`` in on a new session: nothing from before (the CSRF secret included) carries over."""
     session.clear()
     login_user(user, remember=remember)
-
-
-def current_password_ok(password: str | None) -> bool:
-    """Whether ``password`` is the member's current one; every check counts towards PASSWORD_CHECK_LIMIT.
-
-    Past the limit the member gets 429, so a stolen session cannot guess the password.
-    """
-    if limiter.enabled:
-        limit = parse_limit(current_app.config["PASSWORD_CHECK_LIMIT"])
-        if not limiter.limiter.hit(limit, current_app.config["RATELIMIT_KEY_PREFIX"], "password-check",
-                                   str(current_user.id)):
-            abort(429)
-    return verify_password(current_user.password_hash, password or "")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,15 +1,17 @@
 """Account rules and queries. Functions flush, never commit; the view commits once."""
 from functools import lru_cache
 
-from flask import current_app, render_template
+from flask import abort, current_app, render_template
 from flask_babel import gettext as _
+from flask_login import current_user
+from limits import parse as parse_limit
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from network.auth.models import Invitation, PasswordResetToken, Role, User, UserStatus
 from network.auth.passwords import hash_password, needs_rehash, verify_password
 from network.auth.tokens import hash_token, new_token
-from network.extensions import db
+from network.extensions import db, limiter
 from network.locks import lock_row
 from network.mail import send_localised
 from network.programme.models import Cohort, CohortMembership, MembershipRole, Organisation
@@ -63,6 +65,20 @@ def authenticate(email: str, password: str) -> User | None:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def current_password_ok(password: str | None) -> bool:
+    """Whether ``password`` is the logged-in member's current one; every check counts towards
+    PASSWORD_CHECK_LIMIT.
+
+    Past the limit the member gets 429, so a stolen session cannot guess the password.
+    """
+    if limiter.enabled:
+        limit = parse_limit(current_app.config["PASSWORD_CHECK_LIMIT"])
+        if not limiter.limiter.hit(limit, current_app.config["RATELIMIT_KEY_PREFIX"], "password-check",
+                                   str(current_user.id)):
+            abort(429)
+    return verify_password(current_user.password_hash, password or "")
 
 
 def set_password(user: User, password: str) -> None:
@@ -292,5 +308,6 @@ def reset_token(token: str) -> PasswordResetToken | None:
 def count_admins() -> int:
     """How many active administrators there are."""
     return db.session.scalar(
-        select(func.count(User.id)).where(User.role == Role.ADMIN, User.status == UserStatus.ACTIVE)
+        select(func.count(User.id)).where(User.role == Role.ADMIN, User.status == UserStatus.ACTIVE,
+                                          User.erased_at.is_(None))
     )

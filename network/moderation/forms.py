@@ -34,6 +34,7 @@ ACTION_LABELS = {
     ActionKind.NOTE_AUTHOR: _l("Sent the author a note"),
     ActionKind.REQUIRE_APPROVAL: _l("Required approval in a theme"),
     ActionKind.END_APPROVAL: _l("Stopped requiring approval in a theme"),
+    ActionKind.ERASE_MEMBER: _l("Erased a member's account"),
 }
 
 MAX_REASON = 2000

@@ -42,6 +42,7 @@ class ActionKind(enum.StrEnum):
     NOTE_AUTHOR = "note_author"
     REQUIRE_APPROVAL = "require_approval"
     END_APPROVAL = "end_approval"
+    ERASE_MEMBER = "erase_member"  # an administrator erased a member's account at their request
 
 
 class Flag(db.Model):

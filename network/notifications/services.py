@@ -119,7 +119,7 @@ def summary(notification: Notification) -> str:
     """One line telling what happened, in the current language."""
     post = notification.post
     title = post.thread.title if post is not None else ""
-    author = post.author.name if post is not None and post.author else _("A former member")
+    author = post.author.display_name if post is not None and post.author else _("A former member")
     match notification.kind:
         case NotificationKind.MENTION:
             return _("%(author)s mentioned you in “%(title)s”", author=author, title=title)

@@ -88,6 +88,9 @@ POLICY = {
     # Accounts
     "/account": Policy(anyone(MEMBERS)),
     "/account/password": Policy(anyone(MEMBERS)),
+    # Erasure: one's own account with one's password; the page after it is shown once, to whoever holds it.
+    "/account/delete": Policy(anyone(MEMBERS)),
+    "/account/deleted": Policy(anyone(EVERYONE)),
     "/cohort-invitations/<int:invitation_id>/<answer>": Policy(
         {"own": MEMBERS, "other": NOBODY}, fixed={"answer": "accept"}, objects={"invitation_id": "cohort_invitation"}),
     # Administration
@@ -113,6 +116,8 @@ POLICY = {
     "/admin/organisations/<int:organisation_id>/edit": Policy({"other": {ADMIN}}),
     "/admin/users": Policy(anyone({ADMIN})),
     "/admin/users/<int:user_id>": Policy({"other": {ADMIN}}),
+    "/admin/users/<int:user_id>/erase": Policy(
+        {"own": NOBODY, "other": {ADMIN}}, objects={"user_id": "member"}, data={"reason": "Begäran"}),
     # The programme
     "/cohorts": Policy(anyone(MEMBERS)),
     "/cohorts/<int:cohort_id>": Policy({"cohort": MEMBERS, "other": MEMBERS}),

@@ -10,7 +10,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from network import personal_data
+from network import personal_data, search
 from network.auth import services as accounts
 from network.auth.models import Role, User
 from network.extensions import db
@@ -58,9 +58,6 @@ def summary_lines(summary: dict[str, int | None]) -> list[tuple[str, int | None]
 
 # The database file ---------------------------------------------------------------------------
 
-SQLITE_SEARCH_TABLES = ("people_fts", "fts_post")
-
-
 def scrub_storage(posts_deleted: bool) -> None:
     """After an erasure committed: leave nothing of it readable in SQLite's files.
 
@@ -71,8 +68,7 @@ def scrub_storage(posts_deleted: bool) -> None:
     """
     if db.engine.dialect.name != "sqlite":
         return
-    for table in SQLITE_SEARCH_TABLES[: 2 if posts_deleted else 1]:
-        db.session.execute(db.text(f"INSERT INTO {table}({table}) VALUES('optimize')"))
+    search.forget_deleted_words(posts=posts_deleted)
     db.session.commit()
     connection = db.session.connection().connection.driver_connection
     if not connection.in_transaction:  # a test's rolled-back transaction cannot checkpoint

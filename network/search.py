@@ -105,8 +105,8 @@ def rebuild() -> tuple[int, int]:
 
 def forget_deleted_words(posts: bool) -> None:
     """SQLite: merge the full-text indexes' segments, which keep the words of deleted rows until
-    then (the directory's always; the forum's, far larger, when ``posts`` were deleted). An erased
-    member's words leave the file with it. PostgreSQL: nothing (VACUUM removes dead index entries)."""
+    then (the directory's always; the forum's, far larger, with ``posts``). An erased member's
+    words leave the file with it. PostgreSQL: nothing (VACUUM removes dead index entries)."""
     if dialect() != "sqlite":
         return
     for table in ("people_fts", "fts_post")[: 2 if posts else 1]:

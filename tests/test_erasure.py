@@ -2,19 +2,17 @@
 request); every feature's data about them goes, the account row stays anonymised ("Tidigare medlem"),
 nothing of them stays readable in the database file; and the retention purge.
 """
-import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Table, Column, ForeignKey, Integer, MetaData, func, select, text
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, select
 
-import network.models  # noqa: F401  (every table in the metadata)
 from conftest import PASSWORD
 from helpers import outbox, page_text
 from network import personal_data
 from network.auth import services as accounts
-from network.auth.models import Invitation, PasswordResetToken, Role, User
+from network.auth.models import Invitation, PasswordResetToken, Role
 from network.extensions import db
 from network.forum import services as forum
 from network.forum.models import Post, PostRevision, PostStatus, ReadState, ThreadWatch, Thread, WatchLevel
@@ -28,6 +26,7 @@ from network.people import services as people
 from network.people.models import Avatar, Profile, Visibility
 from network.personal_data import Erasure
 from network.privacy import services as privacy
+from network.programme import services as programme
 from network.programme.models import CohortMembership
 from network.timeutil import local_today, utcnow
 
@@ -236,6 +235,7 @@ def test_an_erased_member_is_in_no_directory_search_mention_list_or_count(client
     assert client.get(f"/people/former-{member.id}").status_code == 404
     assert "Enhetschef" not in page_text(client.get("/people?q=Quibbleworth"))
     assert forum.users_by_handle({f"former-{member.id}"}) == []
+    assert dict(programme.organisations_with_counts())[member.organisation] == 3  # the other three
     login_as(client, people_["admin"])
     assert f"/admin/users/{member.id}\"" not in page_text(client.get("/admin/users"))
     assert client.get(f"/admin/users/{member.id}").status_code == 404

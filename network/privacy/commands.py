@@ -34,7 +34,7 @@ def purge_command(inactive_days: int | None, grace_days: int | None, dry_run: bo
     else:
         services.carry_out(plan, now, grace_days)
         db.session.commit()
-        services.scrub_storage(posts_deleted=False)
+        services.scrub_storage(all_indexes=True)  # also the words of posts deleted since yesterday
         services.vacuum()
     click.echo(f"{'Would warn' if dry_run else 'Warned'} {len(plan.to_warn)}, "
                f"{'would erase' if dry_run else 'erased'} {len(plan.to_erase)}.")

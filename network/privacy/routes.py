@@ -39,7 +39,7 @@ def _erase_own_account(delete_posts: bool, form: DeleteAccountForm):
         form.posts.errors.append(_("You are the last administrator. Make someone else an administrator first."))
         return render_template("privacy/delete.html", form=form), 400
     db.session.commit()
-    services.scrub_storage(posts_deleted=delete_posts)
+    services.scrub_storage()
     session.clear()
     logout_user()  # after clear(): it asks for the remember-me cookie to be deleted too
     session["language"] = language
@@ -68,7 +68,7 @@ def erase_member(user_id: int):
         services.erase_member(Erasure(user=member, delete_posts=delete_posts, by=current_user._get_current_object(),
                                       reason=form.reason.data.strip()))
         db.session.commit()
-        services.scrub_storage(posts_deleted=delete_posts)
+        services.scrub_storage()
         flash(_("The account is erased. The moderation log records it with your reason."), "success")
         return redirect(url_for("admin.users"))
     return render_template("privacy/admin_erase.html", form=form, member=member), 400 if form.errors else 200

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, select
 
 from conftest import PASSWORD
-from helpers import outbox, page_text
+from helpers import fake_smtp, outbox, page_text
 from network import personal_data
 from network.auth import services as accounts
 from network.auth.models import Invitation, PasswordResetToken, Role
@@ -17,7 +17,7 @@ from network.extensions import db
 from network.forum import services as forum
 from network.forum.models import Post, PostRevision, PostStatus, ReadState, ThreadWatch, Thread, WatchLevel
 from network.journal import services as journal
-from network.mail import OutboxMessage
+from network.mail import OutboxMessage, deliver_due
 from network.moderation import services as moderation
 from network.moderation.models import ActionKind, Flag, FlagReason, ModerationAction
 from network.notifications.models import EmailFrequency, EmailPreference, Notification, NotificationKind
@@ -213,6 +213,16 @@ def test_a_confirmation_goes_to_the_old_address_and_leaves_no_row_behind(app, cl
     mails = [m for m in outbox(app) if m["To"] == EMAIL]
     assert len(mails) == 1 and "raderat" in mails[0]["Subject"] and NAME not in mails[0].get_content()
     assert count(OutboxMessage, OutboxMessage.recipient == EMAIL) == 0
+
+
+def test_a_confirmation_the_server_refuses_leaves_no_row_either(app, client, people_, login_as, monkeypatch):
+    smtp = fake_smtp(monkeypatch)
+    smtp.refused = {EMAIL}
+    app.config["MAIL_SERVER"] = "smtp.example.org"
+    login_as(client, people_["leaving"])
+    assert delete_own(client).status_code == 302
+    deliver_due()
+    assert smtp.connections >= 1 and count(OutboxMessage, OutboxMessage.recipient == EMAIL) == 0
 
 
 def test_the_last_administrator_cannot_delete_their_account(client, people_, login_as):

@@ -114,3 +114,8 @@ QUERY_TIME_BUDGET_MS = 3000
 SEARCH_RESULT_CAP = 1000
 SEARCH_CANDIDATES = 1000
 SEARCH_MAX_CANDIDATES = 16000
+
+# Retention (`flask privacy purge`): members inactive this many days get a warning by mail, and
+# are erased when still inactive this many days after it. Administrators are never purged.
+PRIVACY_INACTIVE_DAYS = 730
+PRIVACY_GRACE_DAYS = 30

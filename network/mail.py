@@ -32,7 +32,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
-from sqlalchemy import Index, LargeBinary, String, delete, event, func, select
+from sqlalchemy import Boolean, Index, LargeBinary, String, delete, event, false, func, select
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, defer, mapped_column
 
 from network.extensions import db, enum_column
@@ -70,6 +70,8 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(100))  # the kind of error, never its text
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Deleted once delivered or given up (the confirmation of an erasure: no address stays behind).
+    erase_when_sent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 # Building messages ------------------------------------------------------------------------------
@@ -120,10 +122,12 @@ def build_message(to: str, subject: str, body: str, headers: dict[str, str] | No
 
 # Writing to the outbox ---------------------------------------------------------------------------
 
-def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> bool:
+def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None,
+              erase_when_sent: bool = False) -> bool:
     """Write one message to the outbox in the current transaction; it leaves only if that commits.
 
-    False (and logged) when the message cannot be built; never raises.
+    With ``erase_when_sent`` the row is deleted once delivered or given up. False (and logged)
+    when the message cannot be built; never raises.
     """
     try:
         message = build_message(to, subject, body, headers)
@@ -134,13 +138,14 @@ def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None =
     session = db.session()
     if not session.in_transaction():
         session.begin()  # so that a rollback before any query still drops the message
-    session.add(OutboxMessage(recipient=single_line(to)[:320], subject=str(message["Subject"])[:255], message=raw))
+    session.add(OutboxMessage(recipient=single_line(to)[:320], subject=str(message["Subject"])[:255], message=raw,
+                              erase_when_sent=erase_when_sent))
     session.info[QUEUED] = True
     return True
 
 
 def send_localised(to: str, language: str, compose: Callable[[], tuple[str, str]],
-                   headers: dict[str, str] | None = None) -> bool:
+                   headers: dict[str, str] | None = None, erase_when_sent: bool = False) -> bool:
     """Write a message whose ``compose()`` gives (subject, body) in the recipient's language.
 
     False (and logged) when composing or building fails, so callers can try again later; never raises.
@@ -151,7 +156,7 @@ def send_localised(to: str, language: str, compose: Callable[[], tuple[str, str]
     except Exception as error:
         log_failure("A mail could not be composed", error)
         return False
-    return send_mail(to, subject, body, headers)
+    return send_mail(to, subject, body, headers, erase_when_sent)
 
 
 def log_failure(what: str, error: Exception) -> None:
@@ -242,6 +247,8 @@ def attempt(message: OutboxMessage) -> OutboxStatus:
         record_failure(message, error)
     else:
         message.status, message.sent_at, message.last_error = OutboxStatus.SENT, utcnow(), None
+    if message.erase_when_sent and message.status != OutboxStatus.PENDING:
+        db.session.delete(message)
     return message.status
 
 
@@ -267,10 +274,22 @@ def deliver_due() -> Counter:
     """
     now = utcnow()
     counts: Counter = Counter()
+    erased = False
     while (message := next_due(now)) is not None:
+        erased |= message.erase_when_sent
         counts[attempt(message)] += 1
         db.session.commit()
+    if erased:
+        forget_erased()
     return counts
+
+
+def forget_erased() -> None:
+    """SQLite: copy the WAL into the database file and truncate it, so a deleted message's page
+    (zeroed: ``secure_delete``) replaces the copy that still held the address."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def purge_sent(now: datetime) -> int:

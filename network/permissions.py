@@ -209,3 +209,8 @@ def can_suspend(user, member: User) -> bool:
         return True
     led = led_cohort_ids(user)
     return member.role == Role.PARTICIPANT and any(m.cohort_id in led for m in member.memberships)
+
+
+def can_erase_member(user, member: User) -> bool:
+    """May carry out an erasure request for another member (their own account: /account/delete)."""
+    return is_admin(user) and user.id != member.id and not member.is_erased

@@ -52,19 +52,23 @@ class Part:
 class Eraser:
     """How one kind of a member's data is removed or anonymised when the member is erased.
 
-    ``erase(erasure)`` works inside the caller's transaction (flush, never commit). Erasers run in
-    ascending ``order``: rows that others reference go last.
+    ``erase(erasure)`` works inside the caller's transaction (flush, never commit) and may return
+    how many rows it removed or anonymised (shown to the member). Erasers run in ascending
+    ``order``: rows that others reference go last. ``label`` names the kind for the member.
     """
 
     name: str
     tables: tuple[str, ...]
-    erase: Callable[[Erasure], None]
+    erase: Callable[[Erasure], int | None]
     order: int = 100
+    label: Any = None
 
 
 PARTS: dict[str, Part] = {}
 ERASERS: dict[str, Eraser] = {}
 NOT_PERSONAL: dict[str, str] = {}
+# Tables whose rows stay after an erasure, pointing at the anonymised account row ("former member").
+KEPT_ANONYMISED: dict[str, str] = {}
 
 
 def register(part: Part) -> Part:
@@ -86,6 +90,17 @@ def register_eraser(eraser: Eraser) -> Eraser:
 def not_personal(table: str, reason: str) -> None:
     """Declare that ``table`` references a user without holding personal data, and why."""
     NOT_PERSONAL[table] = reason
+
+
+def kept_anonymised(table: str, reason: str) -> None:
+    """Declare that ``table``'s rows outlive an erasure, naming the erased member only through the
+    anonymised account row (a kept post's author, a log entry's moderator), and why."""
+    KEPT_ANONYMISED[table] = reason
+
+
+def erasers() -> list[Eraser]:
+    """Every registered eraser in the order they run."""
+    return sorted(ERASERS.values(), key=lambda eraser: (eraser.order, eraser.name))
 
 
 def covered_tables() -> set[str]:

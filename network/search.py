@@ -103,6 +103,16 @@ def rebuild() -> tuple[int, int]:
     return members, posts
 
 
+def forget_deleted_words(posts: bool) -> None:
+    """SQLite: merge the full-text indexes' segments, which keep the words of deleted rows until
+    then (the directory's always; the forum's, far larger, with ``posts``). An erased member's
+    words leave the file with it. PostgreSQL: nothing (VACUUM removes dead index entries)."""
+    if dialect() != "sqlite":
+        return
+    for table in ("people_fts", "fts_post")[: 2 if posts else 1]:
+        db.session.execute(text(f"INSERT INTO {table}({table}) VALUES('optimize')"))
+
+
 @click.group("search")
 def search_cli():
     """The search indexes (kept by the database; rebuild only after a restore)."""

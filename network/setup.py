@@ -105,10 +105,14 @@ def gunicorn_workers() -> int:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL, enforced foreign keys and a busy timeout on every SQLite connection."""
+    """WAL, enforced foreign keys, a busy timeout and zeroed deleted content on every SQLite connection.
+
+    ``secure_delete``: what is deleted (an erased member's rows) is overwritten, not left in free pages.
+    """
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -140,6 +144,7 @@ FEATURES = (
     "events",
     "messages",
     "twofactor",
+    "privacy",
 )
 
 
@@ -346,6 +351,7 @@ def register_commands(app: Flask) -> None:
     from network.events.commands import events_cli
     from network.notifications.commands import notify_group
     from network.journal.commands import journal_cli
+    from network.privacy.commands import privacy_cli
     from network.search import search_cli
     from network.twofactor.commands import twofactor_cli
 
@@ -357,6 +363,7 @@ def register_commands(app: Flask) -> None:
         notify_group,
         journal_cli,
         search_cli,
+        privacy_cli,
         mail.mail_cli,
         events_cli,
         twofactor_cli,

@@ -102,6 +102,9 @@ POLICY = {
     "/account/two-factor": Policy(anyone(MEMBERS)),
     "/account/two-factor/recovery-codes": Policy(anyone(MEMBERS)),
     "/account/two-factor/disable": Policy(anyone(MEMBERS)),
+    # Erasure: one's own account with one's password; the page after it is shown once, to whoever holds it.
+    "/account/delete": Policy(anyone(MEMBERS)),
+    "/account/deleted": Policy(anyone(EVERYONE)),
     "/cohort-invitations/<int:invitation_id>/<answer>": Policy(
         {"own": MEMBERS, "other": NOBODY}, fixed={"answer": "accept"}, objects={"invitation_id": "cohort_invitation"}),
     # Administration
@@ -131,6 +134,8 @@ POLICY = {
     "/admin/users/<int:user_id>": Policy({"other": {ADMIN}}),
     "/admin/users/<int:user_id>/two-factor/reset": Policy(
         {"own": NOBODY, "other": {ADMIN}}, data={"two-factor-reason": "Tappade telefonen"}, objects={"user_id": "member"}),
+    "/admin/users/<int:user_id>/erase": Policy(
+        {"own": NOBODY, "other": {ADMIN}}, objects={"user_id": "member"}, data={"reason": "Begäran"}),
     # The programme
     "/cohorts": Policy(anyone(MEMBERS)),
     "/cohorts/<int:cohort_id>": Policy({"cohort": MEMBERS, "other": MEMBERS}),

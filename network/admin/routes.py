@@ -247,6 +247,8 @@ def users():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
+    if user.is_erased:  # nothing is left to manage
+        abort(404)
     require(permissions.can_manage_programme(current_user))
     form = UserForm(obj=user)
     form.organisation_id.choices = services.organisation_choices()

@@ -11,9 +11,10 @@ from network.programme.models import Cohort, CohortMembership, Organisation, Pro
 
 
 def users_stmt(query: str = "") -> Select:
-    """Users by name with their organisation and cohorts loaded; filtered by name or email."""
+    """Accounts (not erased ones) by name with their organisation and cohorts loaded; filtered by name or email."""
     stmt = (
         select(User)
+        .where(User.erased_at.is_(None))  # an erased account is nobody's: it is not listed
         .options(
             joinedload(User.organisation),
             selectinload(User.memberships).joinedload(CohortMembership.cohort),

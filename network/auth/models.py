@@ -75,6 +75,13 @@ class User(UserMixin, db.Model):
     # remember-me cookie carries it, so rotating it revokes them all.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The last page view (written with the profile's activity stamp, every 15 minutes at most):
+    # what the retention purge reads. Set for members with or without a profile.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the retention purge warned the member that their inactive account will be erased.
+    retention_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Erased: the row stays, anonymised, so kept posts and log entries keep their author.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()
     memberships: Mapped[list[CohortMembership]] = relationship(
@@ -87,7 +94,17 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status == UserStatus.ACTIVE
+        return self.status == UserStatus.ACTIVE and self.erased_at is None
+
+    @property
+    def is_erased(self) -> bool:
+        """The member's account was erased: only an anonymous row is left."""
+        return self.erased_at is not None
+
+    @property
+    def display_name(self) -> str:
+        """The name every page shows: "Former member" once the account is erased."""
+        return str(_l("Former member")) if self.is_erased else self.name
 
     def rotate_session_token(self) -> None:
         """Revoke every existing session and remember-me cookie of this user."""

@@ -292,5 +292,6 @@ def reset_token(token: str) -> PasswordResetToken | None:
 def count_admins() -> int:
     """How many active administrators there are."""
     return db.session.scalar(
-        select(func.count(User.id)).where(User.role == Role.ADMIN, User.status == UserStatus.ACTIVE)
+        select(func.count(User.id)).where(User.role == Role.ADMIN, User.status == UserStatus.ACTIVE,
+                                          User.erased_at.is_(None))
     )

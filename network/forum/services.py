@@ -56,8 +56,10 @@ class ListPage(Pagination):
 # transaction as the change. Counts are of visible posts; a thread counts in its theme unless
 # its opening post awaits approval; cohort-only threads are counted per cohort.
 
-def recount(*threads: Thread, former_theme_id: int | None = None) -> None:
-    """Bring the stored counts of these threads and of their themes up to date with their posts."""
+def recount(*threads: Thread, former_theme_id: int | None = None,
+            scopes: frozenset[tuple[int, int | None]] = frozenset()) -> None:
+    """Bring the stored counts of these threads and of their themes up to date with their posts;
+    ``scopes`` names further (theme, cohort) counts to redo (of threads just deleted)."""
     db.session.flush()
     # Concurrent posts in a thread or theme recount one after the other (PostgreSQL row locks), so
     # each sees the others' committed posts; SQLite has one writer at a time anyway.
@@ -67,7 +69,7 @@ def recount(*threads: Thread, former_theme_id: int | None = None) -> None:
             select(func.count(Post.id), func.max(Post.id))
             .where(Post.thread_id == thread.id, Post.status == PostStatus.VISIBLE)
         ).one()
-    scopes = {(t.theme_id, t.cohort_id) for t in threads}
+    scopes = {(t.theme_id, t.cohort_id) for t in threads} | scopes
     if former_theme_id is not None:
         scopes |= {(former_theme_id, t.cohort_id) for t in threads}
     db.session.flush()
@@ -351,7 +353,7 @@ def users_by_handle(handles: set[str]) -> list[User]:
     if not handles:
         return []
     return list(db.session.scalars(
-        select(User).where(User.handle.in_(handles)).options(selectinload(User.memberships))
+        select(User).where(User.handle.in_(handles), User.erased_at.is_(None)).options(selectinload(User.memberships))
     ))
 
 

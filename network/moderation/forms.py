@@ -37,6 +37,7 @@ ACTION_LABELS = {
     ActionKind.DISMISS_MESSAGE_REPORT: _l("Dismissed a report of a private message"),
     ActionKind.REMOVE_MESSAGE: _l("Removed a reported private message"),
     ActionKind.RESET_SECOND_FACTOR: _l("Reset a member's two-factor log-in"),
+    ActionKind.ERASE_MEMBER: _l("Erased a member's account"),
 }
 
 MAX_REASON = 2000

@@ -46,6 +46,7 @@ class ActionKind(enum.StrEnum):
     DISMISS_MESSAGE_REPORT = "dismiss_message_report"
     REMOVE_MESSAGE = "remove_message"
     RESET_SECOND_FACTOR = "reset_second_factor"  # an administrator reset a member's two-factor log-in
+    ERASE_MEMBER = "erase_member"  # an administrator erased a member's account at their request
 
 
 # Private messages are the administrators' alone to moderate: course leaders' view of the log leaves these out.

@@ -307,8 +307,8 @@ def log_csv():
         for entry in db.session.scalars(stmt.execution_options(yield_per=500)):
             writer.writerow([services.csv_cell(v) for v in (
                 format_datetime(entry.created_at, "yyyy-MM-dd HH:mm"),
-                entry.moderator.name if entry.moderator else _("Automatic"),
-                ACTION_LABELS[entry.action], entry.subject, entry.member.name if entry.member else "",
+                entry.moderator.display_name if entry.moderator else _("Automatic"),
+                ACTION_LABELS[entry.action], entry.subject, entry.member.display_name if entry.member else "",
                 entry.post_id or "", entry.thread_id or "", entry.reason,
             )])
             yield buffer.getvalue()

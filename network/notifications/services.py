@@ -130,7 +130,7 @@ def summary(notification: Notification) -> str:
         return event_summary(notification)
     post = notification.post
     title = post.thread.title if post is not None else ""
-    author = post.author.name if post is not None and post.author else _("A former member")
+    author = post.author.display_name if post is not None and post.author else _("A former member")
     match notification.kind:
         case NotificationKind.MENTION:
             return _("%(author)s mentioned you in “%(title)s”", author=author, title=title)

@@ -79,8 +79,10 @@ def _replace_children(current: list, wanted: list, key) -> None:
 
 
 def touch_last_active(user_id: int, now: datetime) -> None:
-    """Record that the member was active now (one UPDATE; members without a profile are skipped)."""
+    """Record that the member was active now: on the profile ("recently active"; members without a
+    profile are skipped) and on the account (what the retention purge reads)."""
     db.session.execute(update(Profile).where(Profile.user_id == user_id).values(last_active_at=now))
+    db.session.execute(update(User).where(User.id == user_id).values(last_seen_at=now))
 
 
 # The directory -------------------------------------------------------------------------
@@ -227,7 +229,7 @@ def member_status(user: User, today: date) -> str | None:
 
 def member_by_handle(handle: str, with_programme: bool = True) -> User | None:
     """The member with this handle, with everything the profile page shows loaded (cohorts and events optional)."""
-    stmt = select(User).where(User.handle == handle).options(
+    stmt = select(User).where(User.handle == handle, User.erased_at.is_(None)).options(
         joinedload(User.organisation),
         joinedload(User.profile).selectinload(Profile.areas),
         joinedload(User.profile).selectinload(Profile.keywords),

@@ -41,10 +41,10 @@ def organisations_stmt() -> Select:
 
 
 def organisations_with_counts() -> list[tuple[Organisation, int]]:
-    """Every organisation with its number of members, by name."""
+    """Every organisation with its number of members (erased accounts are nobody), by name."""
     stmt = (
         select(Organisation, func.count(User.id))
-        .outerjoin(User, User.organisation_id == Organisation.id)
+        .outerjoin(User, (User.organisation_id == Organisation.id) & User.erased_at.is_(None))
         .group_by(Organisation.id)
         .order_by(Organisation.name)
     )

@@ -2,7 +2,7 @@
 log learns the administrators' reset of a member's second factor
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-02 00:40:00
 
 """
@@ -11,14 +11,14 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
 ACTIONS = ('dismiss_flags', 'hide_post', 'auto_hide_post', 'restore_post', 'approve_post', 'edit_post',
            'lock_thread', 'unlock_thread', 'pin_thread', 'unpin_thread', 'move_thread', 'suspend_member',
            'reactivate_member', 'note_author', 'require_approval', 'end_approval',
-           'dismiss_message_report', 'remove_message')
+           'dismiss_message_report', 'remove_message', 'erase_member')
 RESET = 'reset_second_factor'
 # The CHECK constraint of moderation_action.action (the naming convention's "ck_<table>_<enum name>").
 ACTION_CHECK = 'ck_moderation_action_moderation_action_kind'

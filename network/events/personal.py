@@ -1,6 +1,7 @@
 """What the events feature keeps about a member, for the account export and erasure
 (see ``network.personal_data``): their answers, whether they have a calendar feed (never its
 token), the reminders sent to them, and the events they created."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from network.events.models import CalendarToken, EventReminder, Rsvp
@@ -38,5 +39,5 @@ def erase_events(erasure) -> None:
 
 TABLES = ("rsvp", "calendar_token", "event_reminder", "programme_event")
 
-register(Part(name="events", tables=TABLES, export=export_events))
-register_eraser(Eraser(name="events", tables=TABLES, erase=erase_events))
+register(Part(name="events", tables=TABLES, export=export_events, title=_l("events: your answers and calendar feed")))
+register_eraser(Eraser(name="events", tables=TABLES, erase=erase_events, label=_l("Event answers and calendar feed")))

@@ -12,6 +12,7 @@ states and the reporter's name on their reports go.
 from collections.abc import Iterator
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
@@ -28,7 +29,7 @@ BATCH = 500
 
 
 def _name(person: User | None) -> str:
-    return person.name if person is not None and person.name else _("Former member")
+    return person.display_name if person is not None else _("Former member")
 
 
 def messages(user: User) -> Iterator[dict]:
@@ -92,9 +93,11 @@ def erase(erasure: Erasure) -> None:
 
 
 register(Part(name="messages", tables=("conversation", "private_message", "conversation_read_state"), export=messages,
-              readable=messages_readable))
-register(Part(name="message_settings", tables=("message_setting", "message_block"), export=message_settings))
-register(Part(name="message_reports", tables=("message_report",), export=message_reports))
+              readable=messages_readable, title=_l("private messages")))
+register(Part(name="message_settings", tables=("message_setting", "message_block"), export=message_settings,
+              title=_l("who may write to you, and whom you blocked")))
+register(Part(name="message_reports", tables=("message_report",), export=message_reports,
+              title=_l("messages you reported")))
 register_eraser(Eraser(name="messages", tables=("conversation", "private_message", "conversation_read_state",
                                                 "message_setting", "message_block", "message_report"),
-                       erase=erase))
+                       erase=erase, label=_l("Private messages and their settings")))

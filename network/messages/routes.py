@@ -20,7 +20,7 @@ REPORT_ACTIONS = {"dismiss": False, "remove": True}
 @bp.app_template_global()
 def member_name(person) -> str:
     """The member's name, or "Former member" for an erased account."""
-    return person.name if person is not None and person.name else _("Former member")
+    return person.display_name if person is not None else _("Former member")
 
 
 @bp.get("/messages")

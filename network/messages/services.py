@@ -66,7 +66,7 @@ def _accepts_from(sender: User):
                                                            MessageBlock.blocked_id == sender.id))
     chosen = select(setting.who_may_write).where(setting.user_id == User.id).scalar_subquery()
     return and_(
-        User.id != sender.id, User.status == UserStatus.ACTIVE, User.name != "", ~blocked,
+        User.id != sender.id, User.status == UserStatus.ACTIVE, User.erased_at.is_(None), ~blocked,
         or_(chosen.is_(None), chosen == WhoMayWrite.NETWORK.value,
             and_(chosen == WhoMayWrite.COHORTS.value, shares_cohort)),
     )
@@ -213,7 +213,7 @@ def reply(sender: User, conversation: Conversation, body: str) -> PrivateMessage
     """
     lock_row(User, sender.id)
     other = conversation.other(sender)
-    if _blocks(other, sender) or not other.is_active or not other.name:
+    if _blocks(other, sender) or not other.is_active or other.is_erased:
         raise MayNotWrite(other.id)
     return _add_message(sender, conversation, body, other)
 

@@ -1,5 +1,7 @@
 """What two-factor log-in keeps about a member, for the account export: whether it is on and since
 when, and how many recovery codes are left; never the secret or the codes' hashes."""
+from flask_babel import lazy_gettext as _l
+
 from network.personal_data import Part, register
 from network.twofactor import services as twofactor
 
@@ -16,4 +18,5 @@ def export(user):
     }
 
 
-register(Part(name="two_factor", tables=("second_factor", "recovery_code"), export=export))
+register(Part(name="two_factor", tables=("second_factor", "recovery_code"), export=export,
+              title=_l("two-factor log-in")))

@@ -16,6 +16,11 @@ HTTPS = True
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
+# `flask backup` / `flask restore` on PostgreSQL: the client programs, found on PATH unless set here
+# (e.g. NETWORK_BACKUP_PG_DUMP=/usr/lib/postgresql/16/bin/pg_dump to match a newer server).
+BACKUP_PG_DUMP = None
+BACKUP_PG_RESTORE = None
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True

@@ -337,6 +337,7 @@ def field_attrs(field) -> dict[str, str]:
 def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from network.auth.commands import create_user_command, invite_command
+    from network.backup.commands import backup_command, restore_command
     from network.demo import prepare_command, seed_demo_command
     from network.notifications.commands import notify_group
     from network.journal.commands import journal_cli
@@ -351,6 +352,8 @@ def register_commands(app: Flask) -> None:
         journal_cli,
         search_cli,
         mail.mail_cli,
+        backup_command,
+        restore_command,
     )
     for command in commands:
         app.cli.add_command(command)

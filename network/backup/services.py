@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from flask import current_app
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection
@@ -231,7 +231,7 @@ def migration_to_come(revision: str | None) -> str | None:
         return None
     try:
         known = revision is not None and all(script.get_revision(r) for r in revision.split(","))
-    except RevisionError:
+    except CommandError:  # alembic's word for a revision it cannot find
         known = False
     if not known:
         raise BackupError(f"The backup is at migration {revision}, which this code does not know (its newest is "

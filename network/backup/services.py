@@ -20,7 +20,6 @@ from flask import current_app
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection
 
-import network.models  # noqa: F401  -- every model, so the metadata names every table
 from network.extensions import db
 from network.journal import keys as journal_keys
 from network.timeutil import utcnow
@@ -159,9 +158,8 @@ def database_facts(connection: Connection) -> dict:
 
 
 def row_counts(connection: Connection) -> dict[str, int]:
-    """Rows per table, for the app's tables (and Alembic's) present in the database."""
-    present = set(inspect(connection).get_table_names())
-    names = sorted(name for name in [*db.metadata.tables, "alembic_version"] if name in present)
+    """Rows per table, for every table in the database (SQLite's full-text tables and Alembic's too)."""
+    names = sorted(inspect(connection).get_table_names())
     quote = connection.dialect.identifier_preparer.quote
     return {name: connection.scalar(text(f"SELECT count(*) FROM {quote(name)}")) for name in names}
 

@@ -48,6 +48,7 @@ CONTENT_SECURITY_POLICY = (
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
     db.init_app(app)
+    register_sqlite_busy_timeout(app)
     mail.init_app(app)  # after db: its teardown runs before the session is removed
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -105,14 +106,30 @@ def gunicorn_workers() -> int:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL, enforced foreign keys and a busy timeout on every SQLite connection."""
+    """WAL and enforced foreign keys on every SQLite connection (the app's engine also sets its busy timeout)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def register_sqlite_busy_timeout(app: Flask) -> None:
+    """The app's SQLite connections wait up to SQLITE_BUSY_TIMEOUT_MS for another worker's write lock.
+
+    Gunicorn's workers write one at a time; on a busy machine a worker can wait its turn for
+    seconds, and giving up answers "database is locked" (a 500, the reply not stored).
+    """
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    @event.listens_for(engine, "connect")
+    def _busy_timeout(dbapi_connection, connection_record) -> None:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={timeout}")
 
 
 def select_locale() -> str:

@@ -184,8 +184,12 @@ def run_client(client: Client, number: int, replies: int, thread_id: int, run: s
 # gunicorn ----------------------------------------------------------------------------------------
 
 def start_gunicorn(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
+    from gunicorn.config import Config
+
     command = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
                "--error-logfile", str(log), "--capture-output", "wsgi:app"]
+    if "control_socket_disable" in Config().settings:  # newer gunicorns share one control socket path in $HOME
+        command.insert(-1, "--no-control-socket")
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(600):
         try:

@@ -320,8 +320,13 @@ def main() -> int:
     tally, killed = Tally(), []
     try:
         clients = [Client(port, email) for email in setup["emails"]]
-        for client in clients:
-            client.log_in(thread_id)
+        logins = [threading.Thread(target=client.log_in, args=(thread_id,)) for client in clients]
+        for login in logins:  # together: one argon2 check per worker at a time would take minutes
+            login.start()
+        for login in logins:
+            login.join()
+        if not all(client.token for client in clients):
+            sys.exit("Not every client could log in; see the traceback above.")
         threads = [threading.Thread(target=run_client, args=(client, n, options.replies, thread_id, run, tally))
                    for n, client in enumerate(clients)]
         if options.kill_worker:

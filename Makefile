@@ -7,7 +7,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 PO_FILES := $(wildcard network/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test translations extract-messages clean
+.PHONY: run test burst translations extract-messages clean
 
 run: $(VENV)/.installed $(MO_FILES)
 	$(FLASK) prepare
@@ -17,6 +17,13 @@ run: $(VENV)/.installed $(MO_FILES)
 # (the tests' lengths differ a hundredfold, so fixed shares leave one worker waiting).
 test: $(VENV)/.installed-dev $(MO_FILES)
 	$(BIN)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
+
+# Nothing lost under load (scripts/burst.py, docs/reliability.md): gunicorn with 4 workers, 50 members x 100
+# replies to one thread. `make burst DB=postgresql://postgres@127.0.0.1/burst` (dropped and created afresh),
+# `KILL=1` SIGKILLs a worker mid-burst.
+DB ?= sqlite
+burst: $(VENV)/.installed $(MO_FILES)
+	$(BIN)/python scripts/burst.py --db $(DB) $(if $(KILL),--kill-worker) $(BURST_ARGS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

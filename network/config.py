@@ -14,7 +14,15 @@ HTTPS = True
 # hide_parameters: database errors (and their log lines) never quote bound values, which
 # include password hashes, session tokens and email addresses.
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# How long a SQLite connection waits for another worker's write lock before "database is locked".
+# Under gunicorn's default 30-second worker timeout; scripts/burst.py lost replies with 5 seconds
+# on a loaded two-core machine (docs/reliability.md).
+SQLITE_BUSY_TIMEOUT_MS = 20000
+
+# `flask backup` / `flask restore` on PostgreSQL: the client programs, found on PATH unless set here
+# (e.g. NETWORK_BACKUP_PG_DUMP=/usr/lib/postgresql/16/bin/pg_dump to match a newer server).
+BACKUP_PG_DUMP = None
+BACKUP_PG_RESTORE = None
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

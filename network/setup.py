@@ -48,6 +48,7 @@ CONTENT_SECURITY_POLICY = (
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
     db.init_app(app)
+    register_sqlite_busy_timeout(app)
     mail.init_app(app)  # after db: its teardown runs before the session is removed
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -105,7 +106,8 @@ def gunicorn_workers() -> int:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL, enforced foreign keys, a busy timeout and zeroed deleted content on every SQLite connection.
+    """WAL, enforced foreign keys and zeroed deleted content on every SQLite connection (the app's
+    engine also sets its busy timeout).
 
     ``secure_delete``: what is deleted (an erased member's rows) is overwritten, not left in free pages.
     """
@@ -115,8 +117,24 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def register_sqlite_busy_timeout(app: Flask) -> None:
+    """The app's SQLite connections wait up to SQLITE_BUSY_TIMEOUT_MS for another worker's write lock.
+
+    Gunicorn's workers write one at a time; on a busy machine a worker can wait its turn for
+    seconds, and giving up answers "database is locked" (a 500, the reply not stored).
+    """
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    @event.listens_for(engine, "connect")
+    def _busy_timeout(dbapi_connection, connection_record) -> None:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={timeout}")
 
 
 def select_locale() -> str:
@@ -347,6 +365,7 @@ def field_attrs(field) -> dict[str, str]:
 def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from network.auth.commands import create_user_command, invite_command
+    from network.backup.commands import backup_command, restore_command
     from network.demo import prepare_command, seed_demo_command
     from network.events.commands import events_cli
     from network.notifications.commands import notify_group
@@ -367,6 +386,8 @@ def register_commands(app: Flask) -> None:
         mail.mail_cli,
         events_cli,
         twofactor_cli,
+        backup_command,
+        restore_command,
     )
     for command in commands:
         app.cli.add_command(command)

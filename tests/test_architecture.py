@@ -14,7 +14,7 @@ import network
 PACKAGE_DIR = Path(network.__file__).resolve().parent
 
 FEATURES = ("auth", "people", "journal", "forum", "moderation", "notifications", "programme", "admin", "core", "demo",
-            "events", "messages", "twofactor", "privacy")
+            "events", "messages", "twofactor", "privacy", "backup")
 FOUNDATIONS = ("extensions", "text", "timeutil", "urls", "config", "mail", "schema",
                "inputs", "forms", "locks", "budget", "labels", "search", "personal_data")
 JOURNAL_MODELS = "network.journal.models"

@@ -161,6 +161,42 @@ def test_identical_new_threads_at_once_open_one(app, participant, discussion, lo
 
 
 @pytest.mark.committing
+def test_eight_members_replying_to_one_thread_at_once_are_all_stored_and_counted(
+        app, discussion, make_user, cohort, login_as):
+    _, thread = discussion
+    thread_id = thread.id
+    identities = [make_user(cohort=cohort).get_id() for _ in range(8)]
+
+    def reply(client):
+        identity = identities.pop()
+        login_as(client, identity)
+        return client.post(f"/threads/{thread_id}", data={"body": f"Mitt svar ({identity})"}).status_code
+
+    statuses = at_once(app, 8, reply)
+    db.session.expire_all()
+    assert statuses == [302] * 8
+    assert db.session.scalar(select(func.count(Post.id)).where(Post.thread_id == thread_id)) == 9
+    assert db.session.get(Thread, thread_id).post_count == 9
+
+
+@pytest.mark.committing
+def test_four_members_opening_threads_in_one_theme_at_once_are_all_stored_and_counted(
+        app, discussion, make_user, cohort, login_as):
+    theme, _ = discussion
+    slug, theme_id = theme.slug, theme.id
+    identities = [make_user(cohort=cohort).get_id() for _ in range(4)]
+
+    def open_thread(client):
+        identity = identities.pop()
+        login_as(client, identity)
+        return client.post(f"/themes/{slug}/new", data={"title": f"Tråd {identity}", "body": "Hej", "scope": "network"})
+
+    assert [r.status_code for r in at_once(app, 4, open_thread)] == [302] * 4
+    db.session.expire_all()
+    assert db.session.get(Theme, theme_id).thread_count == 5
+
+
+@pytest.mark.committing
 def test_one_invitation_accepted_twice_at_once_makes_one_account(app, admin, organisation, monkeypatch):
     _, token = accounts.create_invitation(inviter=admin, email="ny@example.org", role=Role.PARTICIPANT,
                                           organisation=organisation, cohort=None)

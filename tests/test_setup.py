@@ -39,7 +39,14 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 20000
+
+
+def test_an_explicit_sqlite_busy_timeout_wins(make_app, monkeypatch, tmp_path):
+    monkeypatch.setenv("NETWORK_SQLITE_BUSY_TIMEOUT_MS", "12345")
+    application = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'other.db'}")
+    with application.app_context(), db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 12345
 
 
 def test_environment_variables_override_config(make_app, monkeypatch):

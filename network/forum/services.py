@@ -62,8 +62,10 @@ def recount(*threads: Thread, former_theme_id: int | None = None,
     ``scopes`` names further (theme, cohort) counts to redo (of threads just deleted)."""
     db.session.flush()
     # Concurrent posts in a thread or theme recount one after the other (PostgreSQL row locks), so
-    # each sees the others' committed posts; SQLite has one writer at a time anyway.
-    db.session.execute(select(Thread.id).where(Thread.id.in_([t.id for t in threads])).with_for_update())
+    # each sees the others' committed posts; SQLite has one writer at a time anyway. FOR NO KEY
+    # UPDATE (key_share), not FOR UPDATE: each new post already holds a KEY SHARE lock on its thread
+    # (its foreign key), and FOR UPDATE waits for those, so two replies to one thread deadlocked.
+    db.session.execute(select(Thread.id).where(Thread.id.in_([t.id for t in threads])).with_for_update(key_share=True))
     for thread in threads:
         thread.post_count, thread.last_post_id = db.session.execute(
             select(func.count(Post.id), func.max(Post.id))
@@ -74,7 +76,7 @@ def recount(*threads: Thread, former_theme_id: int | None = None,
         scopes |= {(former_theme_id, t.cohort_id) for t in threads}
     db.session.flush()
     db.session.execute(select(Theme.id).where(Theme.id.in_({theme_id for theme_id, _ in scopes}))
-                       .order_by(Theme.id).with_for_update())
+                       .order_by(Theme.id).with_for_update(key_share=True))  # new threads hold KEY SHARE on it
     for theme_id, cohort_id in scopes:
         _recount_theme(theme_id, cohort_id)
     db.session.flush()

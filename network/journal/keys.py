@@ -126,16 +126,22 @@ def write_key_file(path: Path, keys: list[bytes]) -> None:
 def stored_key_ids(app: Flask) -> set[str] | None:
     """Key ids the stored entries use (read only); None when the database cannot tell."""
     import network.models  # noqa: F401  -- every model, so the mappers can be configured
-    from network.journal.models import JournalEntry
 
     with app.app_context():
         try:
             with db.engine.connect() as connection:
-                return set(connection.scalars(select(JournalEntry.key_id).distinct()))
+                return key_ids_in_use(connection)
         except DBAPIError:  # no schema yet (before `flask db upgrade`) or no database
             return None
         finally:
             db.engine.dispose()  # no connection outlives the check (nor crosses a pre-fork)
+
+
+def key_ids_in_use(connection) -> set[str]:
+    """Key ids the journal entries stored in the database behind ``connection`` use (read only)."""
+    from network.journal.models import JournalEntry
+
+    return set(connection.scalars(select(JournalEntry.key_id).distinct()))
 
 
 def load_keyring(app: Flask, stored: set[str] | None) -> Keyring | None:

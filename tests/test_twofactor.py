@@ -132,6 +132,16 @@ def test_code_attempts_are_rate_limited_per_account(client, login_as, participan
     assert client.get("/account").status_code == 302
 
 
+def test_wrong_codes_are_capped_per_day_as_well_as_per_five_minutes(app, make_app, login_as, participant):
+    assert "per day" in app.config["TWO_FACTOR_LIMIT_PER_ACCOUNT"]
+    client = make_app(TWO_FACTOR_LIMIT_PER_ACCOUNT="100 per 5 minutes;3 per day").test_client()
+    app_on_phone, _codes = set_up(client, login_as, participant)
+    password_step(client, participant)
+    for _ in range(3):
+        assert client.post("/login/two-factor", data={"code": "000000"}).status_code == 200
+    assert client.post("/login/two-factor", data={"code": next_code(app_on_phone)}).status_code == 429
+
+
 def test_code_attempts_are_rate_limited_per_address(make_app, login_as, cast):
     app = make_app(TWO_FACTOR_LIMIT_PER_IP="3 per 5 minutes")
     client = app.test_client()

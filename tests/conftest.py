@@ -429,6 +429,12 @@ def make_theme(app):
 
 
 @pytest.fixture
+def theme(make_theme):
+    """One discussion theme of make_theme's defaults (a test module may define its own)."""
+    return make_theme()
+
+
+@pytest.fixture
 def organisation(make_org):
     return make_org()
 

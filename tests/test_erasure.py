@@ -35,11 +35,6 @@ TINY_JPEG = b"\xff\xd8\xff\xd9"
 
 
 @pytest.fixture
-def theme(make_theme):
-    return make_theme()
-
-
-@pytest.fixture
 def people_(cast):
     """The member who leaves (with a distinctive name), a fellow participant, a course leader, an admin."""
     return cast(leaving="participant", other="author", leader="course_leader", admin="admin",

@@ -19,11 +19,6 @@ from network.timeutil import utcnow
 
 
 @pytest.fixture
-def theme(make_theme):
-    return make_theme()
-
-
-@pytest.fixture
 def people(cast):
     """A course leader who moderates, two participants of her cohort, and an admin."""
     return cast(leader="course_leader", author="author", member="participant", admin="admin")

@@ -47,11 +47,6 @@ def no_host_check(app):
 
 
 @pytest.fixture
-def theme(make_theme):
-    return make_theme()
-
-
-@pytest.fixture
 def people(cast):
     # The duplicate-account test below re-uses the member's address.
     return cast(member="participant", author="author", leader="course_leader", admin="admin",

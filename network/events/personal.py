@@ -14,18 +14,18 @@ def export_events(user):
     """One record per answer, one for the calendar feed if there is one, one per event they created."""
     stmt = select(Rsvp, ProgrammeEvent).join(Rsvp.event).where(Rsvp.user_id == user.id).order_by(ProgrammeEvent.starts_at)
     for rsvp, event in db.session.execute(stmt):
-        yield {"record": "answer", "event": event.title, "starts_at": event.starts_at.isoformat(),
-               "response": rsvp.response.value, "answered_at": rsvp.answered_at.isoformat()}
+        yield {"record": "answer", "event": event.title, "starts_at": event.starts_at,
+               "response": rsvp.response, "answered_at": rsvp.answered_at}
     feed = db.session.get(CalendarToken, user.id)
     if feed is not None:
-        yield {"record": "calendar_feed", "created_at": feed.created_at.isoformat()}
+        yield {"record": "calendar_feed", "created_at": feed.created_at}
     reminders = select(EventReminder, ProgrammeEvent).join(ProgrammeEvent, EventReminder.event_id == ProgrammeEvent.id)
     for reminder, event in db.session.execute(reminders.where(EventReminder.user_id == user.id)):
-        yield {"record": "reminder", "event": event.title, "kind": reminder.kind.value,
-               "sent_at": reminder.sent_at.isoformat()}
+        yield {"record": "reminder", "event": event.title, "kind": reminder.kind,
+               "sent_at": reminder.sent_at}
     created = select(ProgrammeEvent).where(ProgrammeEvent.created_by_id == user.id).order_by(ProgrammeEvent.starts_at)
     for event in db.session.scalars(created):
-        yield {"record": "created_event", "event": event.title, "starts_at": event.starts_at.isoformat()}
+        yield {"record": "created_event", "event": event.title, "starts_at": event.starts_at}
 
 
 def erase_events(erasure) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from network.auth.export import markdown_record, markdown_title, readable_value
 from network.auth.models import User
@@ -28,7 +28,8 @@ def notifications(user: User) -> Iterator[dict]:
     """Every notification the member has, with the line the notifications page shows for it."""
     post_options = selectinload(Notification.post).options(
         joinedload(Post.thread).joinedload(Thread.theme), joinedload(Post.author))
-    stmt = select(Notification).where(Notification.user_id == user.id).options(post_options).order_by(Notification.id)
+    stmt = (select(Notification).where(Notification.user_id == user.id)
+            .options(post_options, joinedload(Notification.event)).order_by(Notification.id))
     for notification in db.session.scalars(stmt.execution_options(yield_per=BATCH)):
         yield {"kind": notification.kind, "summary": services.summary(notification), "post_id": notification.post_id,
                "message": notification.message, "created_at": notification.created_at,
@@ -52,7 +53,8 @@ def email_preference(user: User) -> Iterator[dict]:
 
 def mail(user: User) -> Iterator[dict]:
     """The mail addressed to the member's current address that the outbox still holds."""
-    stmt = select(OutboxMessage).where(OutboxMessage.recipient == user.email).order_by(OutboxMessage.id)
+    stmt = (select(OutboxMessage).where(OutboxMessage.recipient == user.email)
+            .options(defer(OutboxMessage.message)).order_by(OutboxMessage.id))
     for message in db.session.scalars(stmt.execution_options(yield_per=BATCH)):
         yield {"subject": message.subject, "status": message.status, "created_at": message.created_at,
                "sent_at": message.sent_at}

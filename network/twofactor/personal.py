@@ -13,7 +13,7 @@ def export(user):
         return
     yield {
         "enabled": factor.is_confirmed,
-        "set_up_at": factor.confirmed_at.isoformat() if factor.confirmed_at else None,
+        "set_up_at": factor.confirmed_at,
         "recovery_codes_left": twofactor.recovery_codes_left(user),
     }
 

@@ -53,6 +53,15 @@ class Database(SQLAlchemy):
 
 
 db = Database(model_class=Base)
+
+
+def checkpoint_sqlite_wal() -> None:
+    """SQLite: copy the WAL into the database file and truncate it, so pages that ``secure_delete``
+    zeroed replace the copies the WAL still held. Nothing on other databases, nor inside a
+    transaction that is still open (a test's, rolled back at its end)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 login = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()

@@ -35,7 +35,7 @@ from flask_babel import force_locale
 from sqlalchemy import Boolean, Index, LargeBinary, String, delete, event, false, func, select
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, defer, mapped_column
 
-from network.extensions import db, enum_column
+from network.extensions import checkpoint_sqlite_wal, db, enum_column
 from network.timeutil import UTCDateTime, utcnow
 
 # Keys in Session.info: mail written in the open transaction, and mail a commit has released.
@@ -279,17 +279,9 @@ def deliver_due() -> Counter:
         erased |= message.erase_when_sent
         counts[attempt(message)] += 1
         db.session.commit()
-    if erased:
-        forget_erased()
+    if erased:  # the deleted message's zeroed page must replace the WAL's copy that held the address
+        checkpoint_sqlite_wal()
     return counts
-
-
-def forget_erased() -> None:
-    """SQLite: copy the WAL into the database file and truncate it, so a deleted message's page
-    (zeroed: ``secure_delete``) replaces the copy that still held the address."""
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def purge_sent(now: datetime) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from network import personal_data, search
 from network.auth import services as accounts
 from network.auth.models import Role, User
-from network.extensions import db
+from network.extensions import checkpoint_sqlite_wal, db
 from network.mail import send_localised
 from network.moderation import services as moderation
 from network.moderation.models import ActionKind
@@ -71,9 +71,7 @@ def scrub_storage(all_indexes: bool = False) -> None:
         return
     search.forget_deleted_words(posts=all_indexes)
     db.session.commit()
-    connection = db.session.connection().connection.driver_connection
-    if not connection.in_transaction:  # a test's rolled-back transaction cannot checkpoint
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    checkpoint_sqlite_wal()
 
 
 def vacuum() -> None:

@@ -30,10 +30,6 @@ from network.timeutil import utcnow
 BATCH = 500
 
 
-def _name(person: User | None) -> str:
-    return person.display_name if person is not None else _("Former member")
-
-
 def messages(user: User) -> Iterator[dict]:
     """Each conversation of the member, with the other member's name, how many messages the member has
     not read yet, and the member's own messages (read in one query for all the conversations)."""
@@ -44,7 +40,7 @@ def messages(user: User) -> Iterator[dict]:
                                        "removed_at": m.removed_at})
     for row in services.conversations(user):
         yield {
-            "conversation_id": row.conversation.id, "with": _name(row.other),
+            "conversation_id": row.conversation.id, "with": row.other.display_name,
             "started_at": row.conversation.created_at, "last_message_at": row.conversation.last_message_at,
             "unread": row.unread, "your_messages": own[row.conversation.id],
         }
@@ -65,7 +61,7 @@ def message_settings(user: User) -> Iterator[dict]:
     blocks = db.session.scalars(select(MessageBlock).where(MessageBlock.blocker_id == user.id)
                                 .options(joinedload(MessageBlock.blocked)).order_by(MessageBlock.created_at))
     yield {"who_may_write": services.who_may_write(user),
-           "blocked": [{"member": _name(b.blocked), "since": b.created_at} for b in blocks]}
+           "blocked": [{"member": b.blocked.display_name, "since": b.created_at} for b in blocks]}
 
 
 def message_reports(user: User) -> Iterator[dict]:

@@ -17,12 +17,6 @@ from network.permissions import is_admin, require
 REPORT_ACTIONS = {"dismiss": False, "remove": True}
 
 
-@bp.app_template_global()
-def member_name(person) -> str:
-    """The member's name, or "Former member" for an erased account."""
-    return person.display_name if person is not None else _("Former member")
-
-
 @bp.get("/messages")
 @login_required
 def index():
@@ -80,9 +74,7 @@ def conversation(conversation_id: int):
         if message.resubmitted:
             flash(_("You sent this message twice; it is sent once."), "info")
         return redirect(url_for("messages.conversation", conversation_id=found.id, _anchor=f"message-{message.id}"))
-    per_page = current_app.config["PER_PAGE"]
-    number = query_int("page") or services.last_page(found, per_page)
-    page = db.paginate(services.messages_stmt(found), page=number, per_page=per_page, error_out=False)
+    page = services.messages_page(found, query_int("page"), current_app.config["PER_PAGE"])
     services.mark_read(current_user, found, page.items)
     html = render_template("messages/conversation.html", conversation=found, other=other, page=page, form=form,
                            blocked=services.has_blocked(current_user, other))
@@ -128,9 +120,9 @@ def change_block(handle: str, blocking: bool):
     (services.block if blocking else services.unblock)(current_user, member)
     db.session.commit()
     if blocking:
-        flash(_("%(name)s can no longer send you messages. They are not told.", name=member_name(member)), "success")
+        flash(_("%(name)s can no longer send you messages. They are not told.", name=member.display_name), "success")
     else:
-        flash(_("%(name)s can send you messages again.", name=member_name(member)), "success")
+        flash(_("%(name)s can send you messages again.", name=member.display_name), "success")
     return redirect(url_for("messages.index"))
 
 

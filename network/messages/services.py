@@ -21,7 +21,7 @@ from network.messages.models import (
 from network.moderation import services as moderation
 from network.moderation.models import ActionKind
 from network.notifications import services as notifications
-from network.notifications.models import Notification, NotificationKind
+from network.notifications.models import NotificationKind
 from network.programme.models import CohortMembership
 from network.text import render_markdown
 from network.timeutil import utcnow
@@ -154,11 +154,15 @@ def messages_stmt(conversation: Conversation) -> Select:
             .options(joinedload(PrivateMessage.sender)).order_by(PrivateMessage.id))
 
 
-def last_page(conversation: Conversation, per_page: int) -> int:
-    """The number of the conversation's last page (where its newest messages are)."""
+def messages_page(conversation: Conversation, number: int | None, per_page: int):
+    """Page ``number`` of the conversation's messages, or its last page (where the newest messages
+    are) when no number is asked for. Counts the messages once."""
     total = db.session.scalar(select(func.count(PrivateMessage.id))
                               .where(PrivateMessage.conversation_id == conversation.id)) or 0
-    return max(1, -(-total // per_page))
+    page = db.paginate(messages_stmt(conversation), page=number or max(1, -(-total // per_page)),
+                       per_page=per_page, error_out=False, count=False)
+    page.total = total
+    return page
 
 
 def mark_read(viewer: User, conversation: Conversation, messages: list[PrivateMessage]) -> None:
@@ -169,10 +173,7 @@ def mark_read(viewer: User, conversation: Conversation, messages: list[PrivateMe
         state = ConversationReadState(conversation_id=conversation.id, user_id=viewer.id, last_read_message_id=0)
         db.session.add(state)
     state.last_read_message_id = max(state.last_read_message_id or 0, newest)
-    db.session.execute(
-        update(Notification).where(Notification.user_id == viewer.id, Notification.conversation_id == conversation.id,
-                                   Notification.read_at.is_(None)).values(read_at=utcnow())
-    )
+    notifications.mark_read_about_conversation(viewer, conversation.id)
     db.session.flush()
 
 
@@ -213,13 +214,9 @@ def reply(sender: User, conversation: Conversation, body: str) -> PrivateMessage
     """
     lock_row(User, sender.id)
     other = conversation.other(sender)
-    if _blocks(other, sender) or not other.is_active or other.is_erased:
+    if has_blocked(other, sender) or not other.is_active:  # is_active: not suspended, not erased
         raise MayNotWrite(other.id)
     return _add_message(sender, conversation, body, other)
-
-
-def _blocks(blocker: User, sender: User) -> bool:
-    return db.session.get(MessageBlock, (blocker.id, sender.id)) is not None
 
 
 def _recent_duplicate(sender: User, conversation: Conversation, body: str) -> PrivateMessage | None:
@@ -250,7 +247,7 @@ def _add_message(sender: User, conversation: Conversation, body: str, recipient:
 
 def block(blocker: User, blocked: User) -> None:
     """``blocker`` takes no more messages from ``blocked`` (who is not told)."""
-    if blocker.id != blocked.id and not _blocks(blocker, blocked):
+    if blocker.id != blocked.id and not has_blocked(blocker, blocked):
         db.session.add(MessageBlock(blocker_id=blocker.id, blocked_id=blocked.id))
         db.session.flush()
 
@@ -273,7 +270,7 @@ def blocked_members(blocker: User) -> list[User]:
 
 def has_blocked(blocker: User, other: User) -> bool:
     """Whether ``blocker`` has blocked ``other``."""
-    return _blocks(blocker, other)
+    return db.session.get(MessageBlock, (blocker.id, other.id)) is not None
 
 
 # Reports -------------------------------------------------------------------------------------------

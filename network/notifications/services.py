@@ -124,6 +124,16 @@ def mark_read_about(viewer: User, post_ids: list[int]) -> None:
     )
 
 
+def mark_read_about_conversation(viewer: User, conversation_id: int) -> None:
+    """The viewer has opened this private conversation: its message notices are read too."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == viewer.id, Notification.read_at.is_(None),
+               Notification.conversation_id == conversation_id)
+        .values(read_at=utcnow())
+    )
+
+
 def summary(notification: Notification) -> str:
     """One line telling what happened, in the current language."""
     if notification.kind.about_event:

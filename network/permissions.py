@@ -56,11 +56,7 @@ def can_manage_cohort(user, cohort: Cohort) -> bool:
 def can_attend_event(user, event: ProgrammeEvent) -> bool:
     """May see and answer an event: everyone for network-wide events, else its cohort's members
     (participants and course leaders) and administrators."""
-    if not is_member(user):
-        return False
-    if event.cohort_id is None or is_admin(user):
-        return True
-    return any(m.cohort_id == event.cohort_id for m in user.memberships)
+    return is_member(user) if event.cohort_id is None else can_see_cohort_members(user, event.cohort)
 
 
 def can_create_network_events(user) -> bool:

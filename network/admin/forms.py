@@ -92,10 +92,6 @@ class EventForm(Form):
         return True
 
 
-class ConfirmForm(Form):
-    """A confirmation with nothing to fill in but its CSRF token (deleting an event)."""
-
-
 class MemberForm(Form):
     email = EmailField(
         _l("Member's email"), validators=[DataRequired(), Email(message=_l("Enter a valid email address.")), Length(max=254)]

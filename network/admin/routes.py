@@ -1,5 +1,5 @@
 """Administration views. Admins manage everything; course leaders their own cohorts."""
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -9,7 +9,6 @@ from network import mail, permissions
 from network.admin import bp, services
 from network.admin.forms import (
     CohortForm,
-    ConfirmForm,
     EventForm,
     InvitationForm,
     MemberForm,
@@ -224,9 +223,8 @@ def delete_event(event_id: int):
     """Asks first (GET); deletes on the confirming POST, with the journal's links to it."""
     event = services.event_or_none(event_id) or abort(404)
     require(permissions.can_manage_event(current_user, event))
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        return render_template("admin/event_delete.html", event=event, form=form)
+    if request.method == "GET":  # the POST's CSRF token is checked for every form (CSRFProtect)
+        return render_template("admin/event_delete.html", event=event, back=_events_page(event.cohort))
     cohort = event.cohort
     db.session.delete(event)
     db.session.commit()

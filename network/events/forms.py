@@ -12,6 +12,3 @@ class RsvpForm(Form):
     response = RadioField(_l("Are you coming?"), choices=choices(RsvpResponse),
                           validators=[InputRequired(message=_l("Choose an answer."))])
 
-
-class FeedForm(Form):
-    """Create or reset the private calendar address: nothing to fill in but the CSRF token."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from network.auth.models import User
 from network.events import services
-from network.events.models import EventReminder, ReminderKind, Rsvp, RsvpResponse
+from network.events.models import EventReminder, ReminderKind, RsvpResponse
 from network.extensions import db
 from network.notifications.models import NotificationKind
 from network.notifications.services import notify
@@ -32,11 +32,12 @@ def send_reminders(now: datetime) -> int:
     sent = 0
     for event in starting_within(now, max(AHEAD.values())):
         until = event.starts_at - now
+        rsvps = services.answers(event)  # active members' answers: who is coming, and the counts
         if until <= AHEAD[ReminderKind.DAY_BEFORE]:
-            sent += remind(event, ReminderKind.DAY_BEFORE, coming(event), NotificationKind.EVENT_REMINDER)
-        leaders = organisers(event)
+            coming = [rsvp.user for rsvp in rsvps if rsvp.response == RsvpResponse.YES]
+            sent += remind(event, ReminderKind.DAY_BEFORE, coming, NotificationKind.EVENT_REMINDER)
         kind = ReminderKind.SUMMARY_DAY if until <= AHEAD[ReminderKind.SUMMARY_DAY] else ReminderKind.SUMMARY_WEEK
-        sent += remind(event, kind, leaders, NotificationKind.RSVP_SUMMARY)
+        sent += remind(event, kind, organisers(event), NotificationKind.RSVP_SUMMARY, services.counts(rsvps))
     db.session.flush()
     return sent
 
@@ -46,13 +47,6 @@ def starting_within(now: datetime, ahead: timedelta) -> list[ProgrammeEvent]:
     stmt = (select(ProgrammeEvent).where(ProgrammeEvent.starts_at > now, ProgrammeEvent.starts_at <= now + ahead)
             .order_by(ProgrammeEvent.starts_at))
     return list(db.session.scalars(stmt))
-
-
-def coming(event: ProgrammeEvent) -> list[User]:
-    """Active members who said yes."""
-    stmt = select(User).join(Rsvp, Rsvp.user_id == User.id).where(
-        Rsvp.event_id == event.id, Rsvp.response == RsvpResponse.YES)
-    return [u for u in db.session.scalars(stmt) if u.is_active]
 
 
 def organisers(event: ProgrammeEvent) -> list[User]:
@@ -65,21 +59,22 @@ def organisers(event: ProgrammeEvent) -> list[User]:
     return [u for u in db.session.scalars(stmt.options(selectinload(User.memberships))) if u.is_active]
 
 
-def remind(event: ProgrammeEvent, kind: ReminderKind, users: list[User], notification: NotificationKind) -> int:
-    """Notify those of ``users`` not yet reminded of ``kind`` for this event, and remember it."""
+def remind(event: ProgrammeEvent, kind: ReminderKind, users: list[User], notification: NotificationKind,
+           counted: dict[RsvpResponse, int] | None = None) -> int:
+    """Notify those of ``users`` not yet reminded of ``kind`` for this event, and remember it; an
+    answers summary tells the ``counted`` answers."""
     done = set(db.session.scalars(select(EventReminder.user_id).where(
         EventReminder.event_id == event.id, EventReminder.kind == kind)))
     due = [u for u in users if u.id not in done]
     for user in due:
         db.session.add(EventReminder(event_id=event.id, user_id=user.id, kind=kind))
-        message = answers_text(event, user) if notification == NotificationKind.RSVP_SUMMARY else ""
+        message = answers_text(counted, user) if counted is not None else ""
         notify([user], notification, event=event, message=message)
     return len(due)
 
 
-def answers_text(event: ProgrammeEvent, user: User) -> str:
+def answers_text(counted: dict[RsvpResponse, int], user: User) -> str:
     """The answers so far, in the member's language (kept with the notification as it was then)."""
-    counted = services.counts(services.answers(event))
     with force_locale(user.language):
         return _("%(yes)d coming, %(maybe)d maybe, %(no)d not coming.", yes=counted[RsvpResponse.YES],
                  maybe=counted[RsvpResponse.MAYBE], no=counted[RsvpResponse.NO])

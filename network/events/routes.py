@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from network.events import bp, calendar, services
-from network.events.forms import FeedForm, RsvpForm
+from network.events.forms import RsvpForm
 from network.events.models import RsvpResponse
 from network.extensions import db
 from network.journal import services as journal
@@ -23,9 +23,6 @@ def index():
 @login_required
 def reset_feed():
     """A new private calendar address; shown on this one answer only (only its hash is kept)."""
-    form = FeedForm()
-    if not form.validate_on_submit():
-        abort(400)
     token = services.reset_feed(current_user)
     db.session.commit()
     return _index_page(feed_url=mail_url("events.feed", token=token))
@@ -35,7 +32,7 @@ def _index_page(feed_url: str | None = None):
     upcoming, past = services.upcoming_and_past(current_user, utcnow())
     mine = services.my_answers(current_user, [e.id for e in upcoming])
     return render_template("events/index.html", upcoming=upcoming, past=past, mine=mine, feed_url=feed_url,
-                           has_feed=services.has_feed(current_user), feed_form=FeedForm(formdata=None))
+                           has_feed=services.has_feed(current_user))
 
 
 @bp.get("/events/<int:event_id>")

@@ -8,19 +8,20 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
-from network.auth.models import Role, User
+from network.auth.models import User
 from network.auth.tokens import hash_token, new_token
 from network.events.models import CalendarToken, Rsvp, RsvpResponse
 from network.extensions import db
+from network.permissions import is_admin, is_member
 from network.programme.models import ProgrammeEvent
 from network.timeutil import utcnow
 
 
 def attendable(user: User) -> ColumnElement:
     """The events ``user`` may attend, as SQL: network-wide ones and their cohorts' (all for admins)."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not is_member(user):
         return false()
-    if user.role == Role.ADMIN:
+    if is_admin(user):
         return true()
     cohort_ids = [m.cohort_id for m in user.memberships]
     return or_(ProgrammeEvent.cohort_id.is_(None), ProgrammeEvent.cohort_id.in_(cohort_ids))

@@ -42,6 +42,11 @@ def local_today() -> date:
     return datetime.now(STOCKHOLM).date()
 
 
+def stockholm_time(day: date, at: time) -> datetime:
+    """The moment ``at`` o'clock on ``day`` in Stockholm (summer or winter time as it falls)."""
+    return datetime.combine(day, at, tzinfo=STOCKHOLM)
+
+
 def stockholm_midnight(day: date) -> datetime:
     """The moment ``day`` begins in Stockholm (date filters start and end there)."""
-    return datetime.combine(day, time(), tzinfo=STOCKHOLM)
+    return stockholm_time(day, time())

@@ -37,6 +37,11 @@ def base_url_adapter() -> MapAdapter:
     return current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
 
 
+def base_host(base_url: str) -> str:
+    """The host name of ``base_url`` ("localhost" when it names none)."""
+    return urlsplit(base_url).hostname or "localhost"
+
+
 def trusted_hosts(base_url: str) -> list[str]:
     """The hosts requests may name: the host of ``base_url`` and loopback."""
-    return list(dict.fromkeys([urlsplit(base_url).hostname or "localhost", *LOOPBACK_HOSTS]))
+    return list(dict.fromkeys([base_host(base_url), *LOOPBACK_HOSTS]))

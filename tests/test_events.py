@@ -19,8 +19,8 @@ from network.journal import services as journal
 from network.notifications import services as notifications
 from network.notifications.models import EmailFrequency, Notification, NotificationKind
 from network.personal_data import Erasure
-from network.programme.models import Cohort, EventKind, ProgrammeEvent, stockholm_time
-from network.timeutil import STOCKHOLM, local_today, utcnow
+from network.programme.models import Cohort, EventKind, ProgrammeEvent
+from network.timeutil import STOCKHOLM, local_today, stockholm_time, utcnow
 
 SOON = local_today() + timedelta(days=10)
 

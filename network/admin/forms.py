@@ -9,15 +9,14 @@ from network.auth.forms import LANGUAGE_CHOICES
 from network.auth.models import Role, UserStatus
 from network.forms import Form
 from network.labels import choices
-from network.programme.models import (
-    COHORT_EVENT_KINDS, DEFAULT_END, DEFAULT_START, EventKind, MembershipRole, OrganisationKind, stockholm_time,
-)
+from network.programme.models import DEFAULT_END, DEFAULT_START, EventKind, MembershipRole, OrganisationKind
+from network.timeutil import stockholm_time
 
 ORGANISATION_KINDS = choices(OrganisationKind)
 ROLES = choices(Role)
 MEMBERSHIP_ROLES = choices(MembershipRole)
 EVENT_KINDS = choices(EventKind)
-COHORT_EVENT_CHOICES = [c for c in EVENT_KINDS if c.value in COHORT_EVENT_KINDS]
+COHORT_EVENT_CHOICES = [c for c in EVENT_KINDS if not EventKind(c.value).is_network_wide]
 NETWORK_EVENT_CHOICES = [c for c in EVENT_KINDS if EventKind(c.value).is_network_wide]
 STATUSES = choices(UserStatus)
 

@@ -2,23 +2,21 @@
 a member's feed. Times carry TZID=Europe/Stockholm with its VTIMEZONE, which Outlook needs."""
 from collections.abc import Iterable
 from datetime import date, datetime
-from urllib.parse import urlsplit
 
 from flask import current_app
 from icalendar import Calendar, Event, Timezone
 
 from network.labels import label
 from network.programme.models import ProgrammeEvent
-from network.timeutil import STOCKHOLM, utcnow
-from network.urls import mail_url
+from network.timeutil import local_today, utcnow
+from network.urls import base_host, mail_url
 
 PRODUCT_ID = "-//Växthuset Network//Events//SV"
 
 
 def uid(event: ProgrammeEvent) -> str:
     """The event's lasting identity in calendars: the same in its .ics and in every feed."""
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
-    return f"event-{event.id}@{host}"
+    return f"event-{event.id}@{base_host(current_app.config['BASE_URL'])}"
 
 
 def location(event: ProgrammeEvent) -> str:
@@ -60,6 +58,6 @@ def calendar(events: Iterable[ProgrammeEvent], name: str) -> bytes:
 
 def stockholm_zone(events: list[ProgrammeEvent]) -> Timezone:
     """The VTIMEZONE for Europe/Stockholm, its transitions spanning the events' years."""
-    years = [e.local_start.year for e in events] or [datetime.now(STOCKHOLM).year]
+    years = [e.local_start.year for e in events] or [local_today().year]
     return Timezone.from_tzid("Europe/Stockholm", first_date=date(min(years) - 1, 1, 1),
                               last_date=date(max(years) + 2, 1, 1))

@@ -6,9 +6,9 @@ from datetime import time, timedelta
 from network.auth.models import Role
 from network.events.models import Rsvp, RsvpResponse
 from network.extensions import db
-from network.programme.models import EventKind, ProgrammeEvent, stockholm_time
+from network.programme.models import EventKind, ProgrammeEvent
 from network.text import render_markdown
-from network.timeutil import local_today, utcnow
+from network.timeutil import local_today, stockholm_time, utcnow
 
 PROGRAMME = ("**Dag 1** 09:00 samling och kaffe, 10:00 föreläsning, 13:00 grupparbete.\n\n"
              "**Dag 2** 08:30 reflektion i basgrupper, 15:00 avslutning.\n\n"

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from network.extensions import db, enum_column
 from network.labels import register_labels
-from network.timeutil import STOCKHOLM, UTCDateTime
+from network.timeutil import STOCKHOLM, UTCDateTime, stockholm_time
 
 
 class OrganisationKind(enum.StrEnum):
@@ -35,9 +35,6 @@ class EventKind(enum.StrEnum):
     @property
     def is_network_wide(self) -> bool:
         return self is EventKind.ALUMNI_MEETING
-
-
-COHORT_EVENT_KINDS = (EventKind.CONFERENCE, EventKind.STUDY_TRIP)
 
 
 register_labels({
@@ -113,11 +110,6 @@ DEFAULT_START = time(9, 0)
 DEFAULT_END = time(17, 0)
 
 
-def stockholm_time(day: date, at: time) -> datetime:
-    """The moment ``at`` o'clock on ``day`` in Stockholm (summer or winter time as it falls)."""
-    return datetime.combine(day, at, tzinfo=STOCKHOLM)
-
-
 class ProgrammeEvent(db.Model):
     """A cohort's two-day conference or study trip, or a network-wide alumni meeting (no cohort).
 
@@ -141,11 +133,6 @@ class ProgrammeEvent(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     cohort: Mapped[Cohort | None] = relationship(back_populates="events")
-
-    @property
-    def is_network_wide(self) -> bool:
-        """For every member of the network, not one cohort."""
-        return self.cohort_id is None and self.cohort is None
 
     @property
     def local_start(self) -> datetime:

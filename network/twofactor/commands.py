@@ -16,8 +16,7 @@ twofactor_cli = AppGroup("two-factor", help="Two-factor log-in.")
 def reset_command(email: str, reason: str):
     """Remove a member's second factor: logged (by no one: the command line), sessions ended, member mailed."""
     member = accounts.user_by_email(email)
-    if member is None or twofactor.second_factor_of(member) is None:
+    if member is None or not twofactor.reset_by_admin(None, member, reason):
         raise click.ClickException("No member with this email address has two-factor log-in.")
-    twofactor.reset_by_admin(None, member, reason)
     db.session.commit()
     click.echo(f"Two-factor log-in of user {member.id} is reset; they were logged out and told by email.")

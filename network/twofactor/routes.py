@@ -77,21 +77,23 @@ def login_step():
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
 def setup():
-    if (factor := twofactor.confirmed_factor(current_user)) is not None:
+    factor = twofactor.second_factor_of(current_user)
+    if factor is not None and factor.is_confirmed:
         return _manage_page(factor)
     form = ConfirmForm()
-    if form.is_submitted() and twofactor.second_factor_of(current_user) is None:
+    if form.is_submitted() and factor is None:
         return redirect(url_for("twofactor.setup"))  # the set-up was reset meanwhile: start again
     if form.validate_on_submit():
-        codes = twofactor.confirm(current_user, form.code.data)
+        codes = twofactor.confirm(current_user, factor, form.code.data)
         if codes is not None:
             db.session.commit()
             session[VERIFIED] = True
             flash(_("Two-factor log-in is on."), "success")
             return render_template("twofactor/recovery_codes.html", codes=codes)
         form.code.errors.append(_("The code is not right. Check that the app shows Växthuset Network and try the newest code."))
-    _factor, secret = twofactor.begin_setup(current_user)
-    db.session.commit()
+    secret, made = twofactor.begin_setup(current_user, factor)
+    if made:
+        db.session.commit()
     uri = twofactor.provisioning_uri(current_user, secret)
     return render_template("twofactor/setup.html", form=form, secret=twofactor.grouped(secret),
                            qr=twofactor.qr_svg(uri, _("QR code for your authenticator app")),
@@ -164,10 +166,9 @@ def reset(user_id: int):
     if not form.validate_on_submit():
         flash(_("Say why you reset the member's two-factor log-in."), "error")
         return redirect(url_for("admin.edit_user", user_id=member.id))
-    if twofactor.second_factor_of(member) is None:
+    if not twofactor.reset_by_admin(current_user, member, form.reason.data):
         flash(_("%(name)s has no two-factor log-in to reset.", name=member.name), "info")
         return redirect(url_for("admin.edit_user", user_id=member.id))
-    twofactor.reset_by_admin(current_user, member, form.reason.data)
     db.session.commit()
     flash(_("Two-factor log-in of %(name)s is reset. They have been logged out everywhere and told by email.",
             name=member.name), "success")

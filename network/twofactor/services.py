@@ -7,7 +7,6 @@ two requests racing with the same code cannot both win. Recovery codes are rando
 SHA-256 hashes, each used up by a conditional UPDATE as well.
 """
 import base64
-import hashlib
 import hmac
 import re
 import secrets
@@ -25,6 +24,7 @@ from markupsafe import Markup
 from sqlalchemy import delete, func, or_, select, update
 
 from network.auth.models import User
+from network.auth.tokens import hash_token
 from network.extensions import db
 from network.mail import send_localised
 from network.moderation import services as moderation
@@ -95,20 +95,21 @@ def unseal(factor: SecondFactor) -> str | None:
 
 # Setting up ------------------------------------------------------------------------------------
 
-def begin_setup(user: User) -> tuple[SecondFactor, str]:
-    """The member's unconfirmed factor and its secret, made now or kept from an unfinished set-up."""
-    factor = second_factor_of(user)
+def begin_setup(user: User, factor: SecondFactor | None) -> tuple[str, bool]:
+    """The secret of the member's unconfirmed ``factor`` (their ``second_factor_of``), kept from an
+    unfinished set-up or made now; and whether it was made now (and so is to be saved)."""
     if factor is not None and factor.is_confirmed:
         raise ValueError("two-factor log-in is set up already")
     secret = unseal(factor) if factor is not None else None
-    if secret is None:
-        secret = pyotp.random_base32()
-        if factor is None:
-            factor = SecondFactor(user_id=user.id)
-            db.session.add(factor)
-        factor.secret_sealed = seal(user.id, secret)
-        db.session.flush()
-    return factor, secret
+    if secret is not None:
+        return secret, False
+    secret = pyotp.random_base32()
+    if factor is None:
+        factor = SecondFactor(user_id=user.id)
+        db.session.add(factor)
+    factor.secret_sealed = seal(user.id, secret)
+    db.session.flush()
+    return secret, True
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -126,9 +127,9 @@ def grouped(secret: str) -> str:
     return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
 
 
-def confirm(user: User, code: str) -> list[str] | None:
-    """Finish the set-up with a first code from the app; the new recovery codes, or None if the code is wrong."""
-    factor = second_factor_of(user)
+def confirm(user: User, factor: SecondFactor | None, code: str) -> list[str] | None:
+    """Finish the set-up of the member's ``factor`` with a first code from the app; the new recovery
+    codes, or None if the code is wrong."""
     if factor is None or factor.is_confirmed or not accept_code(factor, code):
         return None
     factor.confirmed_at = utcnow()
@@ -174,7 +175,7 @@ def accept_code(factor: SecondFactor, code: str | None) -> bool:
 
 def hash_recovery_code(code: str) -> str:
     """The stored form of a recovery code (SHA-256: the codes are random, 50 bits each)."""
-    return hashlib.sha256(normalised_code(code).encode()).hexdigest()
+    return hash_token(normalised_code(code))
 
 
 def new_recovery_codes(user: User) -> list[str]:
@@ -225,9 +226,12 @@ def remove(user: User) -> None:
     db.session.flush()
 
 
-def reset_by_admin(admin: User | None, member: User, reason: str) -> None:
+def reset_by_admin(admin: User | None, member: User, reason: str) -> bool:
     """An administrator (None: the command line) removes a member's second factor: audit-logged,
-    every session of theirs ended, and the member told by mail (after the commit)."""
+    every session of theirs ended, and the member told by mail (after the commit). False, changing
+    nothing, when the member has none."""
+    if second_factor_of(member) is None:
+        return False
     remove(member)
     member.rotate_session_token()
     moderation.record(admin, ActionKind.RESET_SECOND_FACTOR, member=member, reason=reason)
@@ -235,3 +239,4 @@ def reset_by_admin(admin: User | None, member: User, reason: str) -> None:
         _("Your two-factor log-in was reset"),
         render_template("mail/two_factor_reset.txt", user=member, required=is_required(member)),
     ))
+    return True

@@ -5,7 +5,7 @@ Views call ``require(can_x(user, obj))``; templates reach the same predicates as
 forum in ``network.forum.visibility``; templates reach them through ``can`` too. Private objects are not checked here: their queries
 filter by owner and answer 404 to everyone else.
 """
-from flask import abort
+from werkzeug.exceptions import Forbidden
 
 from network.auth.models import Role, User
 from network.people.models import Visibility
@@ -115,10 +115,12 @@ def can_view_admin(user) -> bool:
     return is_admin(user) or is_course_leader(user)
 
 
-def require(allowed: bool) -> None:
-    """Abort with 403 unless ``allowed``."""
+def require(allowed: bool, message: str | None = None) -> None:
+    """Abort with 403 unless ``allowed``; the error page says ``message`` when one is given."""
     if not allowed:
-        abort(403)
+        error = Forbidden()
+        error.user_message = message  # read by the 403 page (setup.register_errorhandlers)
+        raise error
 
 
 # Profiles and contact details ------------------------------------------------------

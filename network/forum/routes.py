@@ -4,7 +4,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
-from werkzeug.exceptions import Forbidden
 from wtforms.fields.choices import SelectChoice
 
 from network import permissions
@@ -26,13 +25,6 @@ def per_page() -> int:
 
 def theme_or_404(slug: str) -> Theme:
     return services.theme_by_slug(slug) or abort(404)
-
-
-def refuse_locked():
-    error = Forbidden()
-    error.user_message = _("This thread is locked, so no new replies can be added. "
-                           "A course leader or an administrator can tell you why.")
-    raise error
 
 
 # Themes ---------------------------------------------------------------------------------------
@@ -95,8 +87,8 @@ def thread(thread_id: int):
     thread = services.visible_thread(current_user, thread_id) or abort(404)
     form = ReplyForm()
     if request.method == "POST":
-        if not can_reply(current_user, thread):
-            refuse_locked()
+        require(can_reply(current_user, thread), _("This thread is locked, so no new replies can be added. "
+                                                  "A course leader or an administrator can tell you why."))
         if form.validate_on_submit():
             post = services.create_reply(current_user, thread, form.body.data)
             db.session.commit()

@@ -3,7 +3,6 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from werkzeug.exceptions import Forbidden
 
 from network import permissions
 from network.auth.models import User
@@ -135,10 +134,8 @@ def recovery_codes():
 def disable():
     if (factor := twofactor.confirmed_factor(current_user)) is None:
         return _to_setup()
-    if twofactor.is_required(current_user):
-        error = Forbidden()
-        error.user_message = _("Your role requires two-factor log-in, so it cannot be turned off.")
-        raise error
+    permissions.require(not twofactor.is_required(current_user),
+                        _("Your role requires two-factor log-in, so it cannot be turned off."))
     form = DisableForm()
     if form.validate_on_submit():
         password_ok = current_password_ok(form.password.data)

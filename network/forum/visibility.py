@@ -81,24 +81,14 @@ def moderated_posts(viewer: User) -> ColumnElement:
     return Post.thread_id.in_(select(scoped.id).where(moderated_threads(viewer, scoped)))
 
 
-def awaiting_approval(thread=Thread) -> ColumnElement:
-    """Threads whose opening post awaits approval (hidden from most members and from the counts)."""
-    if thread is Thread:
-        return awaiting_approval_of_threads()
-    return build_awaiting_approval(thread)
-
-
 @cache
-def awaiting_approval_of_threads() -> ColumnElement:
-    """``awaiting_approval`` on ``Thread`` itself: the same for every viewer, so built once
-    (statements are immutable; building this one costs more than running it)."""
-    return build_awaiting_approval(Thread)
-
-
-def build_awaiting_approval(thread) -> ColumnElement:
+def awaiting_approval() -> ColumnElement:
+    """Threads whose opening post awaits approval (hidden from most members and from the counts).
+    The same for every viewer, so built once (statements are immutable; building this one costs
+    more than running it)."""
     opening = aliased(Post)
     return select(opening.id).where(
-        opening.thread_id == thread.id, opening.opening, opening.status == PostStatus.PENDING
+        opening.thread_id == Thread.id, opening.opening, opening.status == PostStatus.PENDING
     ).exists()
 
 

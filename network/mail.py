@@ -381,7 +381,11 @@ mail_cli = AppGroup("mail", help="Outgoing mail: deliver what waits in the outbo
 @mail_cli.command("send")
 def send_command():
     """Deliver every message that is due, once (run it from cron every minute or so)."""
-    counts = run_once()
+    report(run_once())
+
+
+def report(counts: Counter) -> None:
+    """What a delivery round did, on one line."""
     click.echo(f"Sent {counts[OutboxStatus.SENT]}, to retry {counts[OutboxStatus.PENDING]}, "
                f"failed {counts[OutboxStatus.FAILED]}.")
 
@@ -415,5 +419,4 @@ def work_round() -> None:
         current_app.logger.error("The mail worker's round failed (%s); trying again.", type(error).__name__)
         return
     if sum(counts.values()):
-        click.echo(f"Sent {counts[OutboxStatus.SENT]}, to retry {counts[OutboxStatus.PENDING]}, "
-                   f"failed {counts[OutboxStatus.FAILED]}.")
+        report(counts)

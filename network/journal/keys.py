@@ -113,6 +113,11 @@ class Keyring:
 
 def write_key_file(path: Path, keys: list[bytes]) -> None:
     """Replace the key file atomically, readable by its owner only."""
+    os.replace(written_beside(path, keys), path)
+
+
+def written_beside(path: Path, keys: list[bytes]) -> Path:
+    """A new file beside ``path`` (a temporary name, mode 600) holding ``keys``, on disk."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -120,7 +125,7 @@ def write_key_file(path: Path, keys: list[bytes]) -> None:
         handle.write("".join(encode_key(k) + "\n" for k in keys))
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    return temporary
 
 
 def stored_key_ids(app: Flask) -> set[str] | None:
@@ -169,8 +174,7 @@ def create_key_file(path: Path) -> Keyring:
     into place, so no process ever reads a half-written key.
     """
     if not path.exists():
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-        write_key_file(temporary, [AESGCM.generate_key(bit_length=256)])
+        temporary = written_beside(path, [AESGCM.generate_key(bit_length=256)])
         try:
             os.link(temporary, path)
         except FileExistsError:  # another worker created it first

@@ -239,7 +239,9 @@ def stored_texts(database_url: str, thread_id: int) -> Counter:
     """How often each reply text is stored in the thread."""
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    from network import normalise_database_url
+
+    engine = create_engine(normalise_database_url(database_url))
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT body_source, count(*) FROM post WHERE thread_id = :id AND NOT opening "
                                        "GROUP BY body_source"), {"id": thread_id}).all()

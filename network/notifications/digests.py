@@ -35,13 +35,14 @@ def send_notification_emails(frequencies: tuple[EmailFrequency, ...], now: datet
     (logged) and tried again next run; the others still get theirs.
     """
     sent = 0
-    for user in services.email_recipients(frequencies, now, among):
+    for user, preference in services.email_recipients(frequencies, now, among):
         notifications = services.pending_email(user, readable(user))
         if notifications:
-            if not _send(user, notifications, services.email_frequency(user)):
+            frequency = preference.frequency if preference else EmailFrequency.DAILY
+            if not _send(user, notifications, frequency):
                 continue
             sent += 1
-        services.record_emailed(user, notifications, now)
+        services.record_emailed(user, preference, notifications, now)
     return sent
 
 

@@ -223,9 +223,9 @@ def pending_email(user: User, readable: ColumnElement) -> list[Notification]:
 
 
 def email_recipients(frequencies: tuple[EmailFrequency, ...], now: datetime,
-                     among: set[int] | None = None) -> list[User]:
+                     among: set[int] | None = None) -> list[tuple[User, EmailPreference | None]]:
     """Active members (of ``among``, if given) with unsent notifications whose chosen rhythm makes
-    an email due now."""
+    an email due now, each with their email preference (None: never chosen, the daily digest)."""
     has_pending = select(Notification.id).where(
         Notification.user_id == User.id, Notification.read_at.is_(None), Notification.emailed_at.is_(None)
     ).exists()
@@ -237,19 +237,20 @@ def email_recipients(frequencies: tuple[EmailFrequency, ...], now: datetime,
                 EmailPreference.last_digest_at.is_(None), EmailPreference.last_digest_at <= now - period + DIGEST_SLACK,
             )))
     stmt = (
-        select(User).outerjoin(EmailPreference, EmailPreference.user_id == User.id)
+        select(User, EmailPreference).outerjoin(EmailPreference, EmailPreference.user_id == User.id)
         .where(has_pending, or_(*due)).options(selectinload(User.memberships)).order_by(User.id)
     )
     if among is not None:
         stmt = stmt.where(User.id.in_(among))
-    return [u for u in db.session.scalars(stmt) if u.is_active]
+    return [(user, preference) for user, preference in db.session.execute(stmt) if user.is_active]
 
 
-def record_emailed(user: User, notifications: list[Notification], now: datetime) -> None:
-    """Remember these notifications went out by email, and when the member's last digest was."""
+def record_emailed(user: User, preference: EmailPreference | None, notifications: list[Notification],
+                   now: datetime) -> None:
+    """Remember these notifications went out by email, and when the member's last digest was
+    (``preference``: the member's, None when they never chose)."""
     for notification in notifications:
         notification.emailed_at = now
-    preference = db.session.get(EmailPreference, user.id)
     if preference is None:
         db.session.add(EmailPreference(user_id=user.id, frequency=EmailFrequency.DAILY, last_digest_at=now))
     else:

@@ -40,7 +40,6 @@ def directory():
     ignored = [f for f in form.filters() if f.errors]
     query = services.directory_query({f.name: f.data for f in (form.q, *form.filters()) if f not in ignored},
                                      query_int("page", 1))
-    query.ignored = [f.name for f in ignored]
     stmt = services.directory_stmt(query, local_today())
     page, status = None, 200
     try:

@@ -2,7 +2,7 @@
 import hashlib
 import io
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -108,7 +108,7 @@ def directory_options() -> DirectoryOptions:
 
 @dataclass
 class DirectoryQuery:
-    """A directory search as it appears in the URL; unknown values are dropped and named in ``ignored``."""
+    """A directory search as it appears in the URL (the view names the unknown values it dropped)."""
 
     q: str = ""
     organisation: int | None = None
@@ -119,7 +119,6 @@ class DirectoryQuery:
     status: str | None = None
     sort: str = "relevance"
     page: int = 1
-    ignored: list[str] = field(default_factory=list)
 
     def url_args(self) -> dict:
         """The filters as URL arguments (without the page), for links that keep the search."""
